@@ -1,0 +1,46 @@
+/**
+ * streamfold: Kafka Streams for TypeScript. The public API; everything not exported here is
+ * internal and may change.
+ */
+export { StreamBuilder, type StreamOptions } from './topology/stream-builder'
+export { KStream, type ToOptions, type ProcessOptions } from './topology/kstream'
+export { BranchedKStream, type BranchOptions } from './topology/branched-kstream'
+export type { NamedOptions } from './topology/dsl-context'
+export { TopologyBuilder, type SourceOptions, type SinkOptions } from './topology/topology-builder'
+export { Topology, type Subtopology } from './topology/topology'
+export type {
+  ConsumedRecord,
+  RecordContext,
+  StoreSpec,
+  StreamPartitioner,
+  TimestampExtractor,
+  TopicNameExtractor,
+} from './topology/node-spec'
+export type {
+  Processor,
+  ProcessorContext,
+  ProcessorSupplier,
+  Punctuator,
+  PunctuationType,
+  Cancellable,
+  RecordMetadata,
+} from './processors/processor'
+export type { StreamRecord, KeyValuePair } from './processors/stream-record'
+export type { Predicate } from './processors/stateless/filter-processor'
+export type { ForeachAction } from './processors/stateless/peek-processor'
+export { RecordHeaders, type HeaderEntry } from './record-headers'
+export type { Serde, SerdeType } from './serdes/serde'
+export { Serdes } from './serdes/serdes'
+export {
+  ERROR_CODES,
+  StreamfoldError,
+  TopologyError,
+  ProcessingError,
+  TaskMigratedError,
+  TaskCorruptedError,
+  isStreamfoldError,
+  type ErrorCode,
+  type ErrorCoordinates,
+} from './errors'
+export type { RecordErrorHandlers, HandlerResponse } from './runtime/task/record-error-handlers'
+export type { Logger, LogLevel } from './logger'

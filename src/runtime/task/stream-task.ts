@@ -1,0 +1,257 @@
+import { isStreamfoldError, ProcessingError, StreamfoldError } from '../../errors'
+import type { Processor, Punctuator } from '../../processors/processor'
+import type { Subtopology, Topology } from '../../topology/topology'
+import type { BrokerRecord, TopicPartitionOffset } from '../broker/broker'
+import { NodeContext } from './node-context'
+import { ProcessorNode } from './processor-node'
+import { PunctuationQueue } from './punctuation-queue'
+import type { RecordCollector } from './record-collector'
+import { FAIL_ON_ERRORS, type RecordErrorHandlers } from './record-error-handlers'
+import { RecordQueue } from './record-queue'
+import type { RuntimeNode } from './runtime-node'
+import { SinkNode } from './sink-node'
+import { SourceNode } from './source-node'
+import { safeReason } from './source-node'
+import { TaskContext, type StoreLookup } from './task-context'
+
+export interface StreamTaskOptions {
+  readonly applicationId: string
+  readonly topology: Topology
+  readonly subtopology: Subtopology
+  /** The input partition number this task owns (the same on every co-partitioned source topic). */
+  readonly partition: number
+  readonly collector: RecordCollector
+  readonly wallClock: () => number
+  readonly stores?: StoreLookup
+  readonly errorHandlers?: RecordErrorHandlers
+}
+
+/**
+ * One sub-topology running on one input partition: fresh processors, a record queue per input
+ * topic-partition, stream time and punctuators. Synchronous: the runtime (or the test driver)
+ * feeds records in with `enqueue`, calls `process` and the punctuate methods, and commits
+ * `consumedOffsets()` when the state for them is safe.
+ */
+export class StreamTask {
+  readonly id: string
+  private readonly ctx: TaskContext
+  private readonly queues: RecordQueue[] = []
+  private readonly queueByTopic = new Map<string, RecordQueue>()
+  private readonly processors: ProcessorNode[] = []
+  private readonly handlers: RecordErrorHandlers
+  private initialized = false
+  private closed = false
+
+  constructor(options: StreamTaskOptions) {
+    this.id = `${options.subtopology.id}_${options.partition}`
+    this.handlers = options.errorHandlers ?? FAIL_ON_ERRORS
+    const noStores: StoreLookup = (name) => {
+      throw new ProcessingError('UNKNOWN_STATE_STORE', `No state store "${name}" is available to task ${this.id}`, {
+        taskId: this.id,
+        store: name,
+      })
+    }
+    this.ctx = new TaskContext(
+      options.applicationId,
+      this.id,
+      options.collector,
+      options.wallClock,
+      new PunctuationQueue('stream-time'),
+      new PunctuationQueue('wall-clock'),
+      options.stores ?? noStores,
+    )
+    this.instantiate(options.topology, options.subtopology, options.partition)
+  }
+
+  /** Input partitions this task reads. */
+  get inputs(): ReadonlyArray<{ readonly topic: string; readonly partition: number }> {
+    return this.queues
+  }
+
+  get streamTime(): number {
+    return this.ctx.streamTime
+  }
+
+  /** Calls every processor's init(), parents before children. */
+  init(): void {
+    if (this.initialized) return
+    this.initialized = true
+    for (const node of this.processors) this.guard(() => node.init())
+  }
+
+  enqueue(records: readonly BrokerRecord[]): void {
+    for (const record of records) {
+      const queue = this.queueByTopic.get(record.topic)
+      if (queue === undefined) {
+        throw new StreamfoldError('ILLEGAL_STATE', `Task ${this.id} does not read topic ${record.topic}`, { taskId: this.id, topic: record.topic })
+      }
+      queue.add([record])
+    }
+  }
+
+  /** Records waiting to be processed. */
+  get queued(): number {
+    let total = 0
+    for (const q of this.queues) total += q.size
+    return total
+  }
+
+  /**
+   * Processes the next record: the head with the smallest timestamp across input partitions,
+   * as Kafka Streams does, so co-partitioned inputs are interleaved in event-time order.
+   * Returns false when nothing is queued.
+   */
+  process(): boolean {
+    const queue = this.pickQueue()
+    if (queue === undefined) return false
+    const raw = queue.rawHead()!
+    const record = queue.poll()
+    if (record.timestamp > this.ctx.streamTime) this.ctx.streamTime = record.timestamp
+    this.ctx.currentRecord = record
+    this.ctx.currentNode = queue.source.name
+    try {
+      queue.source.process(record)
+    } catch (error) {
+      this.onProcessingError(error, raw)
+    } finally {
+      this.ctx.currentRecord = undefined
+    }
+    return true
+  }
+
+  /** Runs stream-time punctuators that are due. */
+  punctuateStreamTime(): boolean {
+    if (this.ctx.streamTime < 0) return false
+    return this.ctx.streamTimePunctuations.punctuate(this.ctx.streamTime, this.runPunctuator)
+  }
+
+  /** Runs wall-clock punctuators that are due at `now`. */
+  punctuateWallClock(now: number = this.ctx.wallClock()): boolean {
+    return this.ctx.wallClockPunctuations.punctuate(now, this.runPunctuator)
+  }
+
+  /** Next offset to commit per input partition, for the partitions that made progress. */
+  consumedOffsets(): TopicPartitionOffset[] {
+    const out: TopicPartitionOffset[] = []
+    for (const q of this.queues) {
+      if (q.nextOffset !== undefined) out.push({ topic: q.topic, partition: q.partition, offset: q.nextOffset })
+    }
+    return out
+  }
+
+  /** Drops queued records (after a revoke or an aborted transaction: they will be fetched again). */
+  clearQueues(): void {
+    for (const q of this.queues) q.clear()
+  }
+
+  /** Calls every processor's close(); the task cannot be used afterwards. */
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    for (const node of this.processors) this.guard(() => node.close())
+  }
+
+  private readonly runPunctuator = (nodeName: string, punctuator: Punctuator, now: number): void => {
+    this.ctx.currentNode = nodeName
+    this.ctx.currentRecord = undefined
+    try {
+      punctuator(now)
+    } catch (error) {
+      this.onProcessingError(error, undefined)
+    }
+  }
+
+  private pickQueue(): RecordQueue | undefined {
+    let best: RecordQueue | undefined
+    let bestTime = Infinity
+    for (const q of this.queues) {
+      const head = q.peek(this.onBadRecord)
+      if (head !== undefined && head.timestamp < bestTime) {
+        best = q
+        bestTime = head.timestamp
+      }
+    }
+    return best
+  }
+
+  private readonly onBadRecord = (error: unknown, raw: BrokerRecord): void => {
+    const wrapped = this.wrap(error, raw)
+    if (this.handlers.deserialization(wrapped, raw) === 'fail') throw wrapped
+  }
+
+  private onProcessingError(error: unknown, raw: BrokerRecord | undefined): void {
+    const wrapped = this.wrap(error, raw)
+    if (this.handlers.processing(wrapped, raw) === 'fail') throw wrapped
+  }
+
+  /** Our own errors already carry coordinates; anything a user's code threw gets them here. */
+  private wrap(error: unknown, raw: BrokerRecord | undefined): ProcessingError {
+    if (error instanceof ProcessingError) return error
+    const code = isStreamfoldError(error) ? error.code : 'PROCESSING_FAILED'
+    return new ProcessingError(code, `Processing failed in node "${this.ctx.currentNode}": ${safeReason(error)}`, {
+      taskId: this.id,
+      node: this.ctx.currentNode,
+      topic: raw?.topic,
+      partition: raw?.partition,
+      offset: raw?.offset,
+      cause: error,
+    })
+  }
+
+  private guard(fn: () => void): void {
+    try {
+      fn()
+    } catch (error) {
+      throw this.wrap(error, undefined)
+    }
+  }
+
+  private instantiate(topology: Topology, sub: Subtopology, partition: number): void {
+    const nodes = new Map<string, RuntimeNode>()
+    const contexts = new Map<string, NodeContext<unknown, unknown>>()
+    const sources: SourceNode[] = []
+    for (const name of sub.nodes) {
+      const spec = topology.node(name)
+      if (spec.kind === 'source') {
+        const source = new SourceNode(spec, this.ctx)
+        sources.push(source)
+        nodes.set(name, source)
+        for (const topic of spec.topics) {
+          const queue = new RecordQueue(topic, partition, source)
+          this.queues.push(queue)
+          this.queueByTopic.set(topic, queue)
+        }
+      } else if (spec.kind === 'processor') {
+        const context = new NodeContext<unknown, unknown>(this.ctx, name, spec.stores)
+        const node = new ProcessorNode(name, freshProcessor(spec.supplier, name, this.id), context, this.ctx)
+        contexts.set(name, context)
+        this.processors.push(node)
+        nodes.set(name, node)
+      } else {
+        nodes.set(name, new SinkNode(spec, this.ctx))
+      }
+    }
+    const childrenOf = (name: string): RuntimeNode[] => topology.children(name).map((c) => nodes.get(c)!)
+    for (const source of sources) source.setChildren(childrenOf(source.name))
+    for (const [name, context] of contexts) context.setChildren(childrenOf(name))
+  }
+}
+
+/** Every processor object handed to a task, so a supplier that returns a shared instance is caught. */
+const issuedProcessors = new WeakSet<object>()
+
+function freshProcessor(supplier: () => unknown, node: string, taskId: string): Processor<unknown, unknown, unknown, unknown> {
+  const processor = supplier() as Processor<unknown, unknown, unknown, unknown>
+  if (typeof processor !== 'object' || processor === null || typeof processor.process !== 'function') {
+    throw new ProcessingError('PROCESSING_FAILED', `The supplier of processor "${node}" did not return a Processor`, { taskId, node })
+  }
+  if (issuedProcessors.has(processor)) {
+    throw new ProcessingError(
+      'PROCESSING_FAILED',
+      `The supplier of processor "${node}" returned a processor object it had returned before: it must create a new one per call, since tasks never share processors`,
+      { taskId, node },
+    )
+  }
+  issuedProcessors.add(processor)
+  return processor
+}
