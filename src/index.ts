@@ -29,7 +29,7 @@ export type { StreamRecord, KeyValuePair } from './processors/stream-record'
 export type { Predicate } from './processors/stateless/filter-processor'
 export type { ForeachAction } from './processors/stateless/peek-processor'
 export { RecordHeaders, type HeaderEntry } from './record-headers'
-export type { Serde, SerdeType } from './serdes/serde'
+export type { Serde, SerdeType, Serializer, Deserializer } from './serdes/serde'
 export { Serdes } from './serdes/serdes'
 export {
   ERROR_CODES,

@@ -15,3 +15,10 @@ export interface Serde<T> {
 
 /** The type a serde produces. */
 export type SerdeType<S> = S extends Serde<infer T> ? T : never
+
+/** The half of a serde a sink needs. Contravariant: a `Serde<string>` can write a stream of
+ *  `'a' | 'b'` keys. Null never reaches a serializer, so a `Serde<V>` writes `V | null` streams. */
+export type Serializer<T> = Pick<Serde<T>, 'name' | 'serialize'>
+
+/** The half of a serde a source needs. */
+export type Deserializer<T> = Pick<Serde<T>, 'name' | 'deserialize'>

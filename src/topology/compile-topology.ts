@@ -152,7 +152,8 @@ function checkAcyclic(nodes: readonly NodeSpec[], byName: ReadonlyMap<string, No
     const seen = state.get(name)
     if (seen === 'done') return
     if (seen === 'visiting') {
-      const cycle = [...path.slice(path.indexOf(name)), name]
+      // The walk follows parent links; reversed, it reads in the direction records flow.
+      const cycle = [...path.slice(path.indexOf(name)), name].reverse()
       throw new TopologyError('TOPOLOGY_CYCLE', `Nodes form a cycle: ${cycle.join(' -> ')}`, { node: name })
     }
     state.set(name, 'visiting')

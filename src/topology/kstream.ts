@@ -5,14 +5,15 @@ import { flatMapProcessor, flatMapValuesProcessor } from '../processors/stateles
 import { mapProcessor, mapValuesProcessor, selectKeyProcessor } from '../processors/stateless/map-processor'
 import { passThroughProcessor } from '../processors/stateless/pass-through-processor'
 import { peekProcessor, type ForeachAction } from '../processors/stateless/peek-processor'
-import type { Serde } from '../serdes/serde'
+import type { Serializer } from '../serdes/serde'
 import { BranchedKStream } from './branched-kstream'
 import type { DslContext, NamedOptions } from './dsl-context'
 import type { StreamPartitioner, TopicNameExtractor } from './node-spec'
 
 export interface ToOptions<K, V> extends NamedOptions {
-  readonly key: Serde<K>
-  readonly value: Serde<V>
+  /** Never called with null: null keys and values are written as null. */
+  readonly key: Serializer<NonNullable<K>>
+  readonly value: Serializer<NonNullable<V>>
   readonly partitioner?: StreamPartitioner<K, V>
 }
 

@@ -2,7 +2,7 @@
  * The topology as data. The DSL and the low-level TopologyBuilder both produce these specs;
  * each task instantiates fresh processors from them (Kafka Streams' NodeFactory idea).
  */
-import type { Serde } from '../serdes/serde'
+import type { Deserializer, Serializer } from '../serdes/serde'
 import type { ProcessorSupplier } from '../processors/processor'
 import type { RecordHeaders } from '../record-headers'
 import type { StreamRecord } from '../processors/stream-record'
@@ -42,15 +42,16 @@ export interface StoreSpec {
 
 // The specs erase record types: type safety lives in the DSL; specs are what the runtime wires.
 /* eslint-disable @typescript-eslint/no-explicit-any */
-export type AnySerde = Serde<any>
+export type AnySerializer = Serializer<any>
+export type AnyDeserializer = Deserializer<any>
 export type AnyProcessorSupplier = ProcessorSupplier<any, any, any, any>
 
 export interface SourceNodeSpec {
   readonly kind: 'source'
   readonly name: string
   readonly topics: readonly string[]
-  readonly keySerde: AnySerde
-  readonly valueSerde: AnySerde
+  readonly keySerde: AnyDeserializer
+  readonly valueSerde: AnyDeserializer
   readonly timestampExtractor: TimestampExtractor<any, any> | undefined
   /** Source of a repartition topic the topology manages itself. */
   readonly internal: boolean
@@ -69,8 +70,8 @@ export interface SinkNodeSpec {
   readonly name: string
   readonly parents: readonly string[]
   readonly topic: string | TopicNameExtractor<any, any>
-  readonly keySerde: AnySerde
-  readonly valueSerde: AnySerde
+  readonly keySerde: AnySerializer
+  readonly valueSerde: AnySerializer
   readonly partitioner: StreamPartitioner<any, any> | undefined
   /** Sink into a repartition topic the topology manages itself. */
   readonly internal: boolean

@@ -1,12 +1,12 @@
-import type { Serde } from '../serdes/serde'
+import type { Deserializer } from '../serdes/serde'
 import { DslContext, type NamedOptions } from './dsl-context'
 import { KStream } from './kstream'
 import type { StoreSpec, TimestampExtractor } from './node-spec'
 import type { Topology } from './topology'
 
 export interface StreamOptions<K, V> extends NamedOptions {
-  readonly key: Serde<K>
-  readonly value: Serde<V>
+  readonly key: Deserializer<K>
+  readonly value: Deserializer<V>
   /** Event time of each record; default: the record's own (producer or log-append) timestamp. */
   readonly timestampExtractor?: TimestampExtractor<K, V>
 }

@@ -1,4 +1,4 @@
-import type { Serde } from '../serdes/serde'
+import type { Deserializer, Serializer } from '../serdes/serde'
 import type { ProcessorSupplier } from '../processors/processor'
 import type {
   NodeSpec,
@@ -11,14 +11,15 @@ import { compileTopology } from './compile-topology'
 import type { Topology } from './topology'
 
 export interface SourceOptions<K, V> {
-  readonly key: Serde<K>
-  readonly value: Serde<V>
+  readonly key: Deserializer<K>
+  readonly value: Deserializer<V>
   readonly timestampExtractor?: TimestampExtractor<K, V>
 }
 
 export interface SinkOptions<K, V> {
-  readonly key: Serde<K>
-  readonly value: Serde<V>
+  /** Never called with null: null keys and values are written as null. */
+  readonly key: Serializer<NonNullable<K>>
+  readonly value: Serializer<NonNullable<V>>
   readonly partitioner?: StreamPartitioner<K, V>
 }
 

@@ -40,7 +40,10 @@ export function topologyToMermaid(topology: Topology): string {
       topics.add(topic)
       lines.push(`  ${id('n', name)} --> ${id('t', topic)}`)
     } else {
-      for (const store of node.stores) lines.push(`  ${id('n', name)} -.- ${id('s', store)}[("${escapeLabel(store)}")]`)
+      for (const store of node.stores) {
+        const declared = ids.has(`s:${store}`)
+        lines.push(`  ${id('n', name)} -.- ${id('s', store)}${declared ? '' : `[("${escapeLabel(store)}")]`}`)
+      }
     }
   }
   for (const topic of topics) lines.push(`  ${id('t', topic)}(["${escapeLabel(topic)}"])`)

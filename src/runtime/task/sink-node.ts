@@ -1,6 +1,6 @@
 import { ProcessingError } from '../../errors'
 import type { StreamRecord } from '../../processors/stream-record'
-import type { AnySerde, RecordContext, SinkNodeSpec } from '../../topology/node-spec'
+import type { AnySerializer, RecordContext, SinkNodeSpec } from '../../topology/node-spec'
 import type { RuntimeNode } from './runtime-node'
 import { safeReason } from './source-node'
 import type { TaskContext } from './task-context'
@@ -63,7 +63,7 @@ export class SinkNode implements RuntimeNode {
     return partition
   }
 
-  private encode(part: 'key' | 'value', serde: AnySerde, data: unknown, topic: string): Buffer {
+  private encode(part: 'key' | 'value', serde: AnySerializer, data: unknown, topic: string): Buffer {
     try {
       return serde.serialize(data, topic)
     } catch (error) {
