@@ -60,6 +60,8 @@ export interface StreamfoldErrorOptions extends ErrorCoordinates {
 export class StreamfoldError extends Error {
   readonly code: ErrorCode
   readonly coordinates: ErrorCoordinates
+  /** The message without the coordinates suffix, for wrapping into another error's message. */
+  readonly detail: string
 
   constructor(code: ErrorCode, message: string, options: StreamfoldErrorOptions = {}) {
     const { cause, ...coordinates } = options
@@ -67,6 +69,7 @@ export class StreamfoldError extends Error {
     this.name = new.target.name
     this.code = code
     this.coordinates = coordinates
+    this.detail = message
   }
 }
 

@@ -93,6 +93,6 @@ export class SourceNode implements RuntimeNode {
  * only our own errors' messages are repeated. The original error stays available as `cause`.
  */
 export function safeReason(error: unknown): string {
-  if (isStreamfoldError(error)) return error.message
+  if (isStreamfoldError(error)) return error.detail
   return error instanceof Error ? `${error.name} (message withheld: it may quote the record)` : 'a non-Error value was thrown'
 }
