@@ -1,0 +1,165 @@
+/**
+ * One task's LevelDB: `${stateDir}/${applicationId}/${taskId}`. The only file in the project that
+ * imports classic-level. It maps LevelDB's failures onto our codes:
+ *
+ * - LOCK held by another process (or another open in this one) -> STATE_DIR_LOCKED: never open a
+ *   database twice, that is how state gets corrupted.
+ * - corruption, unreadable files, an unknown layout version -> STATE_CORRUPTED: the caller wipes
+ *   the directory (`TaskDb.wipe`) and restores from the changelogs.
+ */
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { ClassicLevel } from 'classic-level'
+import { StreamfoldError } from '../errors'
+import { type ByteDb, type DbEntry, type DbOp, DEFAULT_CHUNK_SIZE } from './byte-db'
+import { FORMAT_KEY, FORMAT_VERSION } from './key-space'
+
+type Level = ClassicLevel<Buffer, Buffer>
+
+export interface TaskDbLocation {
+  readonly stateDir: string
+  readonly applicationId: string
+  readonly taskId: string
+}
+
+export class TaskDb implements ByteDb {
+  readonly persistent = true
+  private closed = false
+
+  private constructor(
+    private readonly db: Level,
+    readonly location: string,
+    private readonly taskId: string,
+  ) {}
+
+  static location(where: TaskDbLocation): string {
+    return path.join(where.stateDir, where.applicationId, where.taskId)
+  }
+
+  /** Opens (creating if missing) and checks the layout version. */
+  static async open(where: TaskDbLocation): Promise<TaskDb> {
+    const location = TaskDb.location(where)
+    fs.mkdirSync(location, { recursive: true })
+    const db: Level = new ClassicLevel<Buffer, Buffer>(location, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
+    try {
+      await db.open()
+    } catch (error) {
+      throw mapOpenError(error, where.taskId)
+    }
+    const taskDb = new TaskDb(db, location, where.taskId)
+    try {
+      await taskDb.checkFormat()
+    } catch (error) {
+      await db.close().catch(() => undefined)
+      throw error
+    }
+    return taskDb
+  }
+
+  /** Deletes a task directory: the state will be rebuilt from the changelogs. */
+  static async wipe(location: string): Promise<void> {
+    await fs.promises.rm(location, { recursive: true, force: true })
+  }
+
+  getSync(key: string): Buffer | undefined {
+    this.assertOpen()
+    try {
+      return this.db.getSync(Buffer.from(key, 'latin1'))
+    } catch (error) {
+      throw mapRuntimeError(error, this.taskId)
+    }
+  }
+
+  async *iterate(gte: string, lt: string, chunkSize = DEFAULT_CHUNK_SIZE): AsyncGenerator<readonly DbEntry[]> {
+    this.assertOpen()
+    const it = this.db.iterator({ gte: Buffer.from(gte, 'latin1'), lt: Buffer.from(lt, 'latin1') })
+    try {
+      for (;;) {
+        let rows: [Buffer, Buffer][]
+        try {
+          rows = await it.nextv(chunkSize)
+        } catch (error) {
+          throw mapRuntimeError(error, this.taskId)
+        }
+        if (rows.length === 0) return
+        yield rows.map(([k, v]): DbEntry => [k.toString('latin1'), v])
+      }
+    } finally {
+      await it.close()
+    }
+  }
+
+  async write(ops: readonly DbOp[]): Promise<void> {
+    this.assertOpen()
+    if (ops.length === 0) return
+    const batch = this.db.batch()
+    for (const op of ops) {
+      if (op.type === 'put') batch.put(Buffer.from(op.key, 'latin1'), op.value)
+      else batch.del(Buffer.from(op.key, 'latin1'))
+    }
+    try {
+      await batch.write()
+    } catch (error) {
+      throw mapRuntimeError(error, this.taskId)
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.db.close()
+  }
+
+  /** Closes and deletes the directory. */
+  async wipe(): Promise<void> {
+    await this.close()
+    await TaskDb.wipe(this.location)
+  }
+
+  private async checkFormat(): Promise<void> {
+    const version = this.getSync(FORMAT_KEY)
+    if (version === undefined) {
+      // A new database gets the current version; a non-empty one without it is not ours.
+      const anyKey = await this.db.keys({ limit: 1 }).all()
+      if (anyKey.length > 0) throw corrupted(this.taskId, 'state directory holds data without a layout version')
+      await this.write([{ type: 'put', key: FORMAT_KEY, value: Buffer.from(FORMAT_VERSION) }])
+      return
+    }
+    if (version.toString('latin1') !== FORMAT_VERSION) {
+      throw corrupted(this.taskId, `state directory has unknown layout version (expected ${FORMAT_VERSION})`)
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StreamfoldError('STORE_CLOSED', 'task state database is closed', { taskId: this.taskId })
+  }
+}
+
+function levelCode(error: unknown): string | undefined {
+  const e = error as { code?: unknown; cause?: { code?: unknown } } | null
+  const cause = e?.cause?.code
+  if (typeof cause === 'string') return cause
+  return typeof e?.code === 'string' ? e.code : undefined
+}
+
+function mapOpenError(error: unknown, taskId: string): StreamfoldError {
+  if (levelCode(error) === 'LEVEL_LOCKED') {
+    return new StreamfoldError(
+      'STATE_DIR_LOCKED',
+      'state directory is locked by another process (or already open in this one)',
+      { taskId, cause: error },
+    )
+  }
+  // Anything else on open (corruption, a CURRENT file naming a missing manifest, ...) means the
+  // directory cannot be trusted.
+  return corrupted(taskId, 'state directory cannot be opened', error)
+}
+
+function mapRuntimeError(error: unknown, taskId: string): StreamfoldError {
+  if (levelCode(error) === 'LEVEL_CORRUPTION') return corrupted(taskId, 'state database is corrupted', error)
+  return new StreamfoldError('STATE_CORRUPTED', 'state database operation failed', { taskId, cause: error })
+}
+
+function corrupted(taskId: string, message: string, cause?: unknown): StreamfoldError {
+  return new StreamfoldError('STATE_CORRUPTED', message, { taskId, cause })
+}

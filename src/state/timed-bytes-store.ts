@@ -1,0 +1,274 @@
+/**
+ * The engine under window and session stores (and the dedup id window): values addressed by
+ * (key, times), expiring by retention, with every read the windowed aggregations need on the hot
+ * path answered synchronously.
+ *
+ * Keys inside the store's keyspace (docs/state.md):
+ *   'W' item key -> value      data, time-ordered, logged. item = time8(expiry) [+ time8(start)]
+ *   'X' key      -> items      per-key index of the key's live items, sorted; unlogged
+ *   'T'          -> time8      observed stream time (max expiry time written); unlogged
+ * A window's item is its start (which is also its expiry time); a session's is end + start.
+ *
+ * Point reads are `get(key, item)`. "Which windows/sessions does this key have" (sliding windows,
+ * session merging) reads the 'X' index: one point read, so it is synchronous too. Data is
+ * time-ordered so `entries(from, to)` and the expiry purge are range scans.
+ *
+ * Retention follows Kafka Streams' segmented stores: an item is expired when its expiry time is
+ * <= observed stream time - retention. Expired items are never returned, puts of expired items are
+ * dropped (and counted), the index drops them on the key's next write, and `purgeExpired` deletes
+ * the rest after each commit. Those deletes are not logged: the changelog topic is
+ * `compact,delete` with the same retention, and restore skips expired records.
+ */
+import { StreamfoldError } from '../errors'
+import type { ChangelogEntry } from '../changelog/changelog-record'
+import { binaryToTime, clampTime, fromBinary, TIME_WIDTH, timeToBinary, toBinary } from './binary-key'
+import type { DbOp } from './byte-db'
+import type { BytesStore } from './bytes-store'
+import type { StoreEngine } from './store-engine'
+
+const DATA = 'W'
+const INDEX = 'X'
+const STREAM_TIME = 'T'
+const TWO_32 = 4294967296
+
+export interface TimedBytesStoreOptions {
+  readonly core: BytesStore
+  readonly retentionMs: number
+  /** Times per item: 1 for windows (start), 2 for sessions (end, start). */
+  readonly arity: 1 | 2
+}
+
+/** A live item of a key, as the index lists it. */
+export interface TimedEntry {
+  readonly key: string
+  readonly item: string
+  readonly value: Buffer
+}
+
+export class TimedBytesStore implements StoreEngine {
+  readonly core: BytesStore
+  readonly retentionMs: number
+  private readonly width: number
+  private streamTime: number
+  private committedStreamTime: number
+  private purgedUpTo = -Infinity
+  /** Puts dropped because their window or session had already expired. */
+  droppedExpired = 0
+
+  constructor(options: TimedBytesStoreOptions) {
+    this.core = options.core
+    this.retentionMs = options.retentionMs
+    this.width = TIME_WIDTH * options.arity
+    this.streamTime = this.loadStreamTime()
+    this.committedStreamTime = this.streamTime
+  }
+
+  /** Largest expiry time written so far (-Infinity before the first write). */
+  get observedStreamTime(): number {
+    return this.streamTime
+  }
+
+  isLive(expiryTime: number): boolean {
+    return expiryTime > this.streamTime - this.retentionMs
+  }
+
+  get(key: string, item: string): Buffer | undefined {
+    if (!this.isLive(binaryToTime(item))) return undefined
+    return this.core.get(DATA + item + key)
+  }
+
+  /** Writes or (value null) deletes an item; returns false when it was dropped as expired. */
+  put(key: string, item: string, value: Buffer | null): boolean {
+    const expiry = binaryToTime(item)
+    if (expiry > this.streamTime) this.streamTime = expiry
+    if (!this.isLive(expiry)) {
+      this.droppedExpired++
+      return false
+    }
+    const dataKey = DATA + item + key
+    const exists = this.core.get(dataKey) !== undefined
+    if (value !== null) {
+      if (!exists) this.writeIndex(key, insertItem(this.readIndex(key), item))
+      this.core.put(dataKey, value)
+    } else if (exists) {
+      this.writeIndex(key, this.readIndex(key).filter((i) => i !== item))
+      this.core.put(dataKey, null)
+    }
+    return true
+  }
+
+  /** The key's live items in time order (expiry time, then start). */
+  items(key: string): string[] {
+    const items = this.readIndex(key)
+    const cutoff = this.streamTime - this.retentionMs
+    let first = 0
+    while (first < items.length && binaryToTime(items[first]!) <= cutoff) first++
+    return first === 0 ? items : items.slice(first)
+  }
+
+  /** Live entries whose expiry time is in [from, to], ordered by time, then key. */
+  async *entries(from: number, to: number): AsyncGenerator<TimedEntry> {
+    const lower = Math.max(clampTime(from), clampTime(this.streamTime - this.retentionMs + 1))
+    const upper = clampTime(to)
+    if (lower > upper) return
+    const gte = DATA + timeToBinary(lower)
+    const lt = upper === Number.MAX_SAFE_INTEGER ? 'X' : DATA + timeToBinary(upper + 1)
+    for await (const [k, value] of this.core.entries(gte, lt)) {
+      const item = k.slice(1, 1 + this.width)
+      if (this.isLive(binaryToTime(item))) yield { key: k.slice(1 + this.width), item, value }
+    }
+  }
+
+  /** A time as the first component of an item. */
+  static time(time: number): string {
+    return timeToBinary(time)
+  }
+
+  // --- engine hooks -----------------------------------------------------------------------------
+
+  beforePrepare(): void {
+    if (this.streamTime !== this.committedStreamTime) {
+      this.core.put(STREAM_TIME, fromBinary(timeToBinary(this.streamTime)), false)
+    }
+  }
+
+  afterCommit(): void {
+    this.committedStreamTime = this.streamTime
+  }
+
+  afterDiscard(): void {
+    this.streamTime = this.committedStreamTime
+  }
+
+  /** `W item key` -> key bytes + big-endian int64 times (Kafka Streams' window/session key layout). */
+  changelogKey(internal: string): Buffer {
+    const keyLength = internal.length - 1 - this.width
+    const out = Buffer.allocUnsafe(keyLength + this.width)
+    out.write(internal.slice(1 + this.width), 0, 'latin1')
+    for (let t = 0; t < this.width; t += TIME_WIDTH) {
+      const time = binaryToTime(internal, 1 + t)
+      const high = Math.floor(time / TWO_32)
+      out.writeInt32BE(high, keyLength + t)
+      out.writeUInt32BE(time - high * TWO_32, keyLength + t + 4)
+    }
+    return out
+  }
+
+  restoreChunk(entries: readonly ChangelogEntry[], ops: DbOp[]): void {
+    const prefix = this.core.prefix
+    // The chunk's index changes, keyed by key; read from the database once per key per chunk.
+    const indexes = new Map<string, string[]>()
+    const indexOf = (key: string): string[] => {
+      let items = indexes.get(key)
+      if (items === undefined) {
+        items = splitItems(this.core.readCommitted(INDEX + key), this.width)
+        indexes.set(key, items)
+      }
+      return items
+    }
+    for (const entry of entries) {
+      const [key, item] = this.parseChangelogKey(entry.key)
+      const expiry = binaryToTime(item)
+      if (expiry > this.streamTime) this.streamTime = expiry
+      const dataKey = prefix + DATA + item + key
+      if (entry.value === null) {
+        ops.push({ type: 'del', key: dataKey })
+        indexes.set(key, indexOf(key).filter((i) => i !== item))
+      } else if (this.isLive(expiry)) {
+        ops.push({ type: 'put', key: dataKey, value: entry.value })
+        indexes.set(key, insertItem(indexOf(key), item))
+      }
+    }
+    const cutoff = this.streamTime - this.retentionMs
+    for (const [key, items] of indexes) {
+      const live = items.filter((i) => binaryToTime(i) > cutoff)
+      for (const i of items) if (binaryToTime(i) <= cutoff) ops.push({ type: 'del', key: prefix + DATA + i + key })
+      ops.push(
+        live.length === 0
+          ? { type: 'del', key: prefix + INDEX + key }
+          : { type: 'put', key: prefix + INDEX + key, value: fromBinary(live.join('')) },
+      )
+    }
+    if (this.streamTime !== -Infinity) {
+      ops.push({ type: 'put', key: prefix + STREAM_TIME, value: fromBinary(timeToBinary(this.streamTime)) })
+    }
+    this.committedStreamTime = this.streamTime
+  }
+
+  afterRestore(): void {
+    this.core.resetCache()
+    this.streamTime = this.loadStreamTime()
+    this.committedStreamTime = this.streamTime
+  }
+
+  async purgeExpired(limit: number): Promise<void> {
+    const cutoff = this.streamTime - this.retentionMs
+    if (cutoff === -Infinity || cutoff <= this.purgedUpTo) return
+    const touched = new Set<string>()
+    let purged = 0
+    let complete = true
+    for await (const [k] of this.core.entries(DATA, DATA + timeToBinary(clampTime(cutoff) + 1))) {
+      if (purged++ >= limit) {
+        complete = false // the rest waits for the next commit, to keep each commit short
+        break
+      }
+      this.core.put(k, null, false)
+      touched.add(k.slice(1 + this.width))
+    }
+    for (const key of touched) this.writeIndex(key, this.readIndex(key))
+    if (complete) this.purgedUpTo = cutoff
+  }
+
+  // --- internals --------------------------------------------------------------------------------
+
+  private parseChangelogKey(bytes: Buffer): [key: string, item: string] {
+    const keyLength = bytes.length - this.width
+    if (keyLength < 0) {
+      throw new StreamfoldError('RESTORE_FAILED', 'changelog key too short for a windowed store', {
+        store: this.core.name,
+      })
+    }
+    let item = ''
+    for (let t = keyLength; t < bytes.length; t += TIME_WIDTH) {
+      item += timeToBinary(bytes.readInt32BE(t) * TWO_32 + bytes.readUInt32BE(t + 4))
+    }
+    return [toBinary(bytes.subarray(0, keyLength)), item]
+  }
+
+  private readIndex(key: string): string[] {
+    return splitItems(this.core.get(INDEX + key), this.width)
+  }
+
+  /** Writes the index without its expired items, deleting their data (unlogged) on the way. */
+  private writeIndex(key: string, items: readonly string[]): void {
+    const cutoff = this.streamTime - this.retentionMs
+    const live: string[] = []
+    for (const item of items) {
+      if (binaryToTime(item) > cutoff) live.push(item)
+      else this.core.put(DATA + item + key, null, false)
+    }
+    this.core.put(INDEX + key, live.length === 0 ? null : fromBinary(live.join('')), false)
+  }
+
+  private loadStreamTime(): number {
+    const bytes = this.core.get(STREAM_TIME)
+    return bytes === undefined ? -Infinity : binaryToTime(toBinary(bytes))
+  }
+}
+
+function splitItems(bytes: Buffer | undefined, width: number): string[] {
+  if (bytes === undefined) return []
+  const all = toBinary(bytes)
+  const items: string[] = []
+  for (let i = 0; i + width <= all.length; i += width) items.push(all.slice(i, i + width))
+  return items
+}
+
+/** Inserts into a sorted item list (binary order is time order), keeping it free of duplicates. */
+function insertItem(items: string[], item: string): string[] {
+  let i = items.length
+  while (i > 0 && items[i - 1]! > item) i--
+  if (i > 0 && items[i - 1] === item) return items
+  items.splice(i, 0, item)
+  return items
+}
