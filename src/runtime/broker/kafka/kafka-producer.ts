@@ -1,0 +1,245 @@
+/**
+ * BrokerProducer over librdkafka's Producer: idempotent always, transactional with a
+ * transactional.id (EOS v2: the consumer's group metadata goes with the offsets).
+ *
+ * send() never blocks and never throws for a full queue: when librdkafka's queue is full
+ * (queue.buffering.max.messages / .kbytes), records wait in a JS backlog, in order, and are handed
+ * to librdkafka as delivery reports free space. flush() and commitTransaction() first drain that
+ * backlog, then wait for every delivery report. Memory is bounded by what the runtime sends between
+ * two flushes (one commit interval).
+ *
+ * Delivery reports arrive only when the client is polled: setPollInterval does that on the event
+ * loop. The first failed delivery since the last flush is kept and thrown by flush() (or, inside a
+ * transaction, by commitTransaction()).
+ */
+import { StreamfoldError, TaskMigratedError } from '../../../errors'
+import type { Logger } from '../../../logger'
+import type { BrokerProducer, GroupConsumer, OutgoingRecord, TopicPartitionOffset } from '../broker'
+import { producerConfig, type KafkaBrokerConfig } from './kafka-config'
+import { asNative, brokerError, call, describeNative, isMigrated, transactionError, withTimeout } from './kafka-errors'
+import { nativeConsumerOf } from './kafka-group-consumer'
+import { toNativeHeaders } from './kafka-records'
+import { createNativeProducer, ERR, type NativeDeliveryReport, type NativeError, type NativeProducer } from './rdkafka'
+
+const POLL_INTERVAL_MS = 5
+const COMMIT_ATTEMPTS = 3
+
+export interface KafkaProducerContext {
+  readonly config: KafkaBrokerConfig
+  readonly clientId: string
+  readonly transactionalId?: string
+  readonly operationTimeoutMs: number
+  readonly logger: Logger
+  readonly onClosed: () => void
+}
+
+export class KafkaProducer implements BrokerProducer {
+  private readonly client: NativeProducer
+  private readonly log: Logger
+  private backlog: OutgoingRecord[] = []
+  private backlogHead = 0
+  private inFlight = 0
+  private firstError: StreamfoldError | undefined
+  private idleWaiters: (() => void)[] = []
+  private connecting: Promise<void> | undefined
+  private ready = false
+  private closing: Promise<void> | undefined
+
+  constructor(private readonly ctx: KafkaProducerContext) {
+    this.log = ctx.logger.child({ clientId: ctx.clientId, transactionalId: ctx.transactionalId })
+    this.client = createNativeProducer(producerConfig(ctx.config, ctx.clientId, ctx.transactionalId))
+    this.client.on('delivery-report', (err, report) => this.onDelivery(err, report))
+    this.client.on('event.error', (e) => this.log.warn({ code: e.code, reason: e.message }, 'kafka producer error'))
+  }
+
+  connect(): Promise<void> {
+    this.connecting ??= this.doConnect()
+    return this.connecting
+  }
+
+  send(record: OutgoingRecord): void {
+    if (!this.ready) throw new StreamfoldError('ILLEGAL_STATE', 'send before connect() resolved or after close()', { topic: record.topic })
+    if (this.backlogHead < this.backlog.length || !this.tryProduce(record)) this.backlog.push(record)
+  }
+
+  async flush(): Promise<void> {
+    this.requireReady('flush')
+    while (!this.isIdle()) {
+      this.drainBacklog()
+      // Sends what linger.ms holds back; a timeout only means "not yet": librdkafka itself fails
+      // each record after message.timeout.ms, which ends this loop with a delivery error.
+      await call((cb) => this.client.flush(this.ctx.operationTimeoutMs, cb)).catch(() => undefined)
+      await this.waitIdle(100)
+    }
+    const failure = this.firstError
+    this.firstError = undefined
+    if (failure !== undefined) throw failure
+  }
+
+  async beginTransaction(): Promise<void> {
+    this.requireTransactional('beginTransaction')
+    // The callback is required: without one the binding throws an uncaught TypeError.
+    await call((cb) => this.client.beginTransaction(cb)).catch((error: unknown) => {
+      throw transactionError('beginTransaction', error)
+    })
+  }
+
+  async sendOffsetsToTransaction(offsets: readonly TopicPartitionOffset[], consumer: GroupConsumer): Promise<void> {
+    this.requireTransactional('sendOffsetsToTransaction')
+    if (offsets.length === 0) return
+    const native = nativeConsumerOf(consumer)
+    if (native === undefined) throw new StreamfoldError('ILLEGAL_STATE', 'sendOffsetsToTransaction needs a consumer from the same Kafka broker')
+    const list = offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset }))
+    await call((cb) => this.client.sendOffsetsToTransaction(list, native, this.ctx.operationTimeoutMs, cb)).catch((error: unknown) => {
+      throw transactionError('sendOffsetsToTransaction', error)
+    })
+  }
+
+  async commitTransaction(): Promise<void> {
+    this.requireTransactional('commitTransaction')
+    try {
+      await this.flush()
+    } catch (error) {
+      const native = asNative((error as Error).cause)
+      if (native !== undefined && isMigrated(native)) throw transactionError('commitTransaction', native)
+      throw new StreamfoldError('TRANSACTION_FAILED', 'commitTransaction: a record of the transaction was not delivered', { cause: error })
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await call((cb) => this.client.commitTransaction(this.ctx.operationTimeoutMs, cb))
+        return
+      } catch (error) {
+        // librdkafka allows calling commit again after a retriable error (e.g. a timeout).
+        if (asNative(error)?.isRetriable !== true || attempt >= COMMIT_ATTEMPTS) throw transactionError('commitTransaction', error)
+        this.log.warn({ attempt, reason: (error as Error).message }, 'commitTransaction failed, retrying')
+      }
+    }
+  }
+
+  async abortTransaction(): Promise<void> {
+    this.requireTransactional('abortTransaction')
+    // Records still in the backlog belong to the aborted transaction: they are never sent.
+    this.backlog = []
+    this.backlogHead = 0
+    this.wakeIfIdle()
+    try {
+      await call((cb) => this.client.abortTransaction(this.ctx.operationTimeoutMs, cb))
+    } catch (error) {
+      throw transactionError('abortTransaction', error)
+    }
+    // abort purges queued records; their reports must not fail the next transaction's flush.
+    await this.waitIdle(this.ctx.operationTimeoutMs)
+    this.firstError = undefined
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.doClose()
+    return this.closing
+  }
+
+  private async doConnect(): Promise<void> {
+    try {
+      await call((cb) => this.client.connect({ timeout: this.ctx.operationTimeoutMs }, cb))
+    } catch (error) {
+      throw brokerError(`connect to ${this.ctx.config.bootstrapServers}`, error)
+    }
+    this.client.setPollInterval(POLL_INTERVAL_MS)
+    if (this.ctx.transactionalId !== undefined) {
+      // Fences any older producer with the same transactional.id and aborts its open transaction.
+      await call((cb) => this.client.initTransactions(this.ctx.operationTimeoutMs, cb)).catch((error: unknown) => {
+        throw transactionError('initTransactions', error)
+      })
+    }
+    this.ready = true
+    this.log.debug({}, 'producer connected')
+  }
+
+  private async doClose(): Promise<void> {
+    this.ready = false
+    const started = this.connecting
+    if (started !== undefined) {
+      await started.catch(() => undefined)
+      try {
+        if (this.client.isConnected()) {
+          this.client.setPollInterval(0)
+          const disconnected = new Promise<void>((resolve) => this.client.disconnect(() => resolve()))
+          await withTimeout(disconnected, this.ctx.operationTimeoutMs + 1_000, 'producer disconnect')
+        }
+      } catch (error) {
+        this.log.warn({ reason: (error as Error).message }, 'producer did not disconnect cleanly')
+      }
+    }
+    this.backlog = []
+    this.backlogHead = 0
+    this.wakeIfIdle()
+    this.ctx.onClosed()
+  }
+
+  /** false when librdkafka's queue is full; any other refusal becomes the pending delivery error. */
+  private tryProduce(r: OutgoingRecord): boolean {
+    try {
+      this.client.produce(r.topic, r.partition ?? -1, r.value, r.key, r.timestamp, undefined, toNativeHeaders(r.headers))
+      this.inFlight++
+      return true
+    } catch (error) {
+      if (asNative(error)?.code === ERR.QUEUE_FULL) return false
+      this.firstError ??= new StreamfoldError('PRODUCTION_FAILED', `send refused: ${(error as Error).message}`, {
+        topic: r.topic,
+        partition: r.partition,
+        cause: error,
+      })
+      return true
+    }
+  }
+
+  private drainBacklog(): void {
+    while (this.backlogHead < this.backlog.length) {
+      if (!this.tryProduce(this.backlog[this.backlogHead]!)) return
+      this.backlogHead++
+    }
+    this.backlog = []
+    this.backlogHead = 0
+  }
+
+  private onDelivery(err: NativeError | null | undefined, report: NativeDeliveryReport): void {
+    this.inFlight--
+    if (err && err.code !== ERR.PURGE_QUEUE && err.code !== ERR.PURGE_INFLIGHT && this.firstError === undefined) {
+      const coordinates = { topic: report.topic, partition: report.partition, cause: err }
+      this.firstError = isMigrated(err)
+        ? new TaskMigratedError(`delivery failed: producer fenced (${describeNative(err)})`, coordinates)
+        : new StreamfoldError('PRODUCTION_FAILED', `delivery failed: ${describeNative(err)}`, coordinates)
+    }
+    if (this.backlogHead < this.backlog.length) this.drainBacklog()
+    this.wakeIfIdle()
+  }
+
+  private isIdle(): boolean {
+    return this.inFlight <= 0 && this.backlogHead >= this.backlog.length
+  }
+
+  private wakeIfIdle(): void {
+    if (!this.isIdle() || this.idleWaiters.length === 0) return
+    for (const wake of this.idleWaiters.splice(0)) wake()
+  }
+
+  private waitIdle(maxMs: number): Promise<void> {
+    if (this.isIdle()) return Promise.resolve()
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, maxMs)
+      function done(): void {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.idleWaiters.push(done)
+    })
+  }
+
+  private requireReady(operation: string): void {
+    if (!this.ready) throw new StreamfoldError('ILLEGAL_STATE', `${operation} before connect() resolved or after close()`)
+  }
+
+  private requireTransactional(operation: string): void {
+    this.requireReady(operation)
+    if (this.ctx.transactionalId === undefined) throw new StreamfoldError('ILLEGAL_STATE', `${operation} on a producer without transactionalId`)
+  }
+}

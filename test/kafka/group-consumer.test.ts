@@ -1,0 +1,180 @@
+import type { TopicPartition } from '../../src/runtime/broker/broker'
+import { useMockCluster } from '../support/mock-cluster/use-mock-cluster'
+import { brokerPerTest, groupOptions, mockBroker, outgoing, pollUntil, rebalanceLog, sortTp } from './kafka-test-kit'
+
+const kafka = useMockCluster()
+
+describe('Kafka adapter: group consumer on the mock cluster', () => {
+  const broker = brokerPerTest(kafka)
+
+  /** A new topic with `perPartition` records in each partition. */
+  async function topicWith(prefix: string, partitions: number, perPartition = 0): Promise<string> {
+    const topic = kafka.uniqueTopic(prefix)
+    await kafka.createTopic(topic, partitions)
+    if (perPartition > 0) await produce(topic, perPartition, partitions)
+    return topic
+  }
+
+  async function produce(topic: string, perPartition: number, partitions: number): Promise<void> {
+    const producer = broker().producer()
+    await producer.connect()
+    for (let p = 0; p < partitions; p++) {
+      for (let i = 0; i < perPartition; i++) producer.send(outgoing(topic, `k${i}`, `p${p}-${i}`, { partition: p }))
+    }
+    await producer.flush()
+    await producer.close()
+  }
+
+  it('splits partitions between two members with range assignment, firing rebalance callbacks', async () => {
+    const topic = await topicWith('split', 4, 5)
+    const group = kafka.uniqueTopic('g')
+    const log1 = rebalanceLog()
+    const log2 = rebalanceLog()
+    const c1 = broker().consumer(groupOptions(group))
+    const c2 = broker().consumer(groupOptions(group))
+    await c1.subscribe([topic], log1)
+    // c1 alone owns all four partitions first.
+    await pollUntil([c1], () => c1.assignment().length === 4)
+    await c2.subscribe([topic], log2)
+    await pollUntil([c1, c2], () => c1.assignment().length === 2 && c2.assignment().length === 2, 20_000)
+
+    const owned = sortTp([...c1.assignment(), ...c2.assignment()])
+    expect(owned).toEqual([0, 1, 2, 3].map((partition) => ({ topic, partition })))
+    expect(log1.events.map((e) => e.kind)).toEqual(['assigned', 'revoked', 'assigned'])
+    expect(log1.events[0]!.partitions).toHaveLength(4)
+    expect(log1.events[1]!.partitions).toHaveLength(4)
+    expect(log2.events.map((e) => e.kind)).toEqual(['assigned'])
+    // Range assigns contiguous partitions: one member gets 0-1, the other 2-3.
+    const ranges = [c1, c2].map((c) => c.assignment().map((p) => p.partition).sort().join(','))
+    expect(ranges.sort()).toEqual(['0,1', '2,3'])
+  })
+
+  it('uses incremental (cooperative-sticky) assignment when configured', async () => {
+    const topic = await topicWith('coop', 4)
+    const coop = mockBroker(kafka.bootstrapServers, { assignor: 'cooperative-sticky' })
+    try {
+      const group = kafka.uniqueTopic('g')
+      const log1 = rebalanceLog()
+      const c1 = coop.consumer(groupOptions(group))
+      const c2 = coop.consumer(groupOptions(group))
+      await c1.subscribe([topic], log1)
+      await pollUntil([c1], () => c1.assignment().length === 4)
+      await c2.subscribe([topic], rebalanceLog())
+      await pollUntil([c1, c2], () => c1.assignment().length === 2 && c2.assignment().length === 2, 20_000)
+      // Cooperative: c1 gives up only two partitions and keeps the others throughout.
+      const revoked = log1.events.filter((e) => e.kind === 'revoked').flatMap((e) => e.partitions)
+      expect(revoked).toHaveLength(2)
+    } finally {
+      await coop.close()
+    }
+  })
+
+  it('commits offsets and a new member resumes from them', async () => {
+    const topic = await topicWith('commit', 2, 10)
+    const group = kafka.uniqueTopic('g')
+    const c1 = broker().consumer(groupOptions(group))
+    await c1.subscribe([topic], rebalanceLog())
+    await pollUntil([c1], (r) => r.length >= 20)
+    await c1.commit([
+      { topic, partition: 0, offset: 4 },
+      { topic, partition: 1, offset: 7 },
+    ])
+    expect(sortTp(await c1.committed([{ topic, partition: 0 }, { topic, partition: 1 }]))).toEqual([
+      { topic, partition: 0, offset: 4 },
+      { topic, partition: 1, offset: 7 },
+    ])
+    await c1.close()
+
+    const c2 = broker().consumer(groupOptions(group))
+    await c2.subscribe([topic], rebalanceLog())
+    const again = await pollUntil([c2], (r) => r.length >= 6 + 3)
+    expect(again.filter((r) => r.partition === 0).map((r) => r.offset)).toEqual([4, 5, 6, 7, 8, 9])
+    expect(again.filter((r) => r.partition === 1).map((r) => r.offset)).toEqual([7, 8, 9])
+    expect(await broker().admin().committedOffsets(group, [{ topic, partition: 0 }])).toEqual([{ topic, partition: 0, offset: 4 }])
+  })
+
+  // Cooperative here because the mock broker rejects OffsetCommit while an eager rebalance is in
+  // its joining phase (REBALANCE_IN_PROGRESS), where a real broker accepts the current generation.
+  it('lets an onRevoked listener commit before the partitions move (cooperative)', async () => {
+    const topic = await topicWith('revoke-commit', 2, 3)
+    const coop = mockBroker(kafka.bootstrapServers, { assignor: 'cooperative-sticky' })
+    try {
+      const group = kafka.uniqueTopic('g')
+      const c1 = coop.consumer(groupOptions(group))
+      const seen: TopicPartition[] = []
+      await c1.subscribe(
+        [topic],
+        rebalanceLog({
+          onRevoked: async (partitions) => {
+            seen.push(...partitions)
+            await c1.commit(partitions.map((p) => ({ ...p, offset: 3 })))
+          },
+        }),
+      )
+      await pollUntil([c1], (r) => r.length >= 6)
+      const c2 = coop.consumer(groupOptions(group))
+      await c2.subscribe([topic], rebalanceLog())
+      await pollUntil([c1, c2], () => c2.assignment().length === 1 && c1.assignment().length === 1, 20_000)
+      expect(seen).toHaveLength(1)
+      expect(await coop.admin().committedOffsets(group, seen)).toEqual([{ ...seen[0]!, offset: 3 }])
+    } finally {
+      await coop.close()
+    }
+  })
+
+  it('reports a commit refused during an eager rebalance as TASK_MIGRATED', async () => {
+    const topic = await topicWith('revoke-eager', 2)
+    const group = kafka.uniqueTopic('g')
+    const c1 = broker().consumer(groupOptions(group))
+    const failures: unknown[] = []
+    await c1.subscribe(
+      [topic],
+      rebalanceLog({
+        onRevoked: (partitions) => c1.commit(partitions.map((p) => ({ ...p, offset: 1 }))).catch((e: unknown) => void failures.push(e)),
+      }),
+    )
+    await pollUntil([c1], () => c1.assignment().length === 2)
+    const c2 = broker().consumer(groupOptions(group))
+    await c2.subscribe([topic], rebalanceLog())
+    await pollUntil([c1, c2], () => c2.assignment().length === 1 && c1.assignment().length === 1, 20_000)
+    // The mock refuses it every time; a real broker accepts it. Either way: no other error code.
+    expect(failures.length).toBeGreaterThan(0)
+    for (const f of failures) expect(f).toMatchObject({ code: 'TASK_MIGRATED' })
+  })
+
+  it('pauses and resumes partitions', async () => {
+    const topic = await topicWith('pause', 2)
+    const c = broker().consumer(groupOptions(kafka.uniqueTopic('g')))
+    await c.subscribe([topic], rebalanceLog({ onAssigned: (partitions) => c.pause(partitions.filter((p) => p.partition === 1)) }))
+    await pollUntil([c], () => c.assignment().length === 2)
+    await produce(topic, 5, 2)
+    const first = await pollUntil([c], (r) => r.length >= 5)
+    await new Promise((r) => setTimeout(r, 300))
+    first.push(...(await c.poll(100, 300)))
+    expect(first.every((r) => r.partition === 0)).toBe(true)
+    expect(first).toHaveLength(5)
+
+    c.resume([{ topic, partition: 1 }])
+    const second = await pollUntil([c], (r) => r.length >= 5)
+    expect(second.map((r) => r.partition)).toEqual([1, 1, 1, 1, 1])
+  })
+
+  it('seeks back and forward, including from inside onAssigned', async () => {
+    const topic = await topicWith('seek', 1, 10)
+    const c = broker().consumer(groupOptions(kafka.uniqueTopic('g')))
+    await c.subscribe([topic], rebalanceLog({ onAssigned: (partitions) => partitions.forEach((p) => c.seek({ ...p, offset: 6 })) }))
+    const fromSix = await pollUntil([c], (r) => r.length >= 4)
+    expect(fromSix.map((r) => r.offset)).toEqual([6, 7, 8, 9])
+
+    c.seek({ topic, partition: 0, offset: 2 })
+    const fromTwo = await pollUntil([c], (r) => r.length >= 8)
+    expect(fromTwo.map((r) => r.offset)).toEqual([2, 3, 4, 5, 6, 7, 8, 9])
+  })
+
+  it('rejects poll before subscribe and tolerates close twice', async () => {
+    const c = broker().consumer(groupOptions(kafka.uniqueTopic('g')))
+    await expect(c.poll(10, 10)).rejects.toMatchObject({ code: 'ILLEGAL_STATE' })
+    await c.close()
+    await c.close()
+  })
+})
