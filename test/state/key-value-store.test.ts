@@ -3,14 +3,9 @@ import { keyValueStoreSpec } from '../../src/state/store-spec'
 import type { KeyValueStore } from '../../src/state/key-value-store'
 import { stringSerde, uint32Serde } from './support/serdes'
 import { useTempDir } from './support/temp-dir'
+import { collect } from './support/collect'
 
 const src = [{ topic: 'input', partition: 0, offset: 10 }]
-
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = []
-  for await (const x of it) out.push(x)
-  return out
-}
 
 describe.each([
   ['persistent', true],

@@ -7,6 +7,7 @@ import { captureLogger } from './support/capture-logger'
 import { FakeChangelog } from './support/fake-changelog'
 import { stringSerde, uint32Serde } from './support/serdes'
 import { useTempDir } from './support/temp-dir'
+import { collect } from './support/collect'
 
 const SOURCE = 'events'
 const specs = (persistent: boolean) => [
@@ -14,6 +15,10 @@ const specs = (persistent: boolean) => [
   windowStoreSpec({ name: 'win', keySerde: stringSerde, valueSerde: uint32Serde, windowSizeMs: 10, retentionMs: 1000, persistent }),
   sessionStoreSpec({ name: 'sess', keySerde: stringSerde, valueSerde: uint32Serde, retentionMs: 1000, persistent }),
 ]
+
+const batch1 = ['a@1', 'b@2', 'a@3', 'c@15', 'a@12']
+const batch2 = ['a@20', 'b@21', 'd@22', 'a@9']
+const batch3 = ['a@40', 'c@41']
 
 /**
  * A miniature task: counts per key, per 10 ms window and per session (gap 5) for records
@@ -67,6 +72,15 @@ class Harness {
     await task.commit({ changelogEndOffsets: ends })
   }
 
+  /** Batch 1 committed, batch 2 processed but not committed yet. */
+  async midway(): Promise<TaskStores> {
+    const task = await this.open()
+    this.process(task, batch1)
+    await this.commit(task)
+    this.process(task, batch2)
+    return task
+  }
+
   restore(task: TaskStores, maxBatchRecords?: number) {
     return task.restore({
       reader: this.changelog,
@@ -77,19 +91,16 @@ class Harness {
 }
 
 async function snapshot(task: TaskStores): Promise<unknown> {
-  const counts: unknown[] = []
-  for await (const e of task.getKeyValueStore<string, number>('counts').all()) counts.push(e)
-  const win: unknown[] = []
-  for await (const e of task.getWindowStore<string, number>('win').all()) win.push(e)
-  const sess: unknown[] = []
-  for await (const e of task.getSessionStore<string, number>('sess').all()) sess.push(e)
-  const w = task.getWindowStore<string, number>('win')
-  return { counts, win, sess, aRange: w.fetch('a', 0, 1000), sessA: task.getSessionStore<string, number>('sess').fetch('a') }
+  const win = task.getWindowStore<string, number>('win')
+  const sess = task.getSessionStore<string, number>('sess')
+  return {
+    counts: await collect(task.getKeyValueStore<string, number>('counts').all()),
+    win: await collect(win.all()),
+    sess: await collect(sess.all()),
+    aRange: win.fetch('a', 0, 1000),
+    sessA: sess.fetch('a'),
+  }
 }
-
-const batch1 = ['a@1', 'b@2', 'a@3', 'c@15', 'a@12']
-const batch2 = ['a@20', 'b@21', 'd@22', 'a@9']
-const batch3 = ['a@40', 'c@41']
 
 describe('restore from changelogs', () => {
   const dir = useTempDir()
@@ -101,10 +112,7 @@ describe('restore from changelogs', () => {
   })
 
   it('(a) rebuilds KV, window and session stores from a full changelog into an empty directory', async () => {
-    const task = await h.open()
-    h.process(task, batch1)
-    await h.commit(task)
-    h.process(task, batch2)
+    const task = await h.midway()
     await h.commit(task)
     const before = await snapshot(task)
     await task.close()
@@ -157,10 +165,7 @@ describe('restore from changelogs', () => {
   })
 
   it('(c) a wiped task directory is rebuilt from offset 0 with a warning', async () => {
-    const task = await h.open()
-    h.process(task, batch1)
-    await h.commit(task)
-    h.process(task, batch2)
+    const task = await h.midway()
     await h.commit(task)
     const before = await snapshot(task)
     const location = task.location!
@@ -175,10 +180,7 @@ describe('restore from changelogs', () => {
   })
 
   it('a crash between the transaction commit and the LevelDB batch heals on restart', async () => {
-    const task = await h.open()
-    h.process(task, batch1)
-    await h.commit(task)
-    h.process(task, batch2)
+    const task = await h.midway()
     const { src } = h.flush(task)
     h.committed = src[0]!.offset // the transaction committed (offsets included) ...
     const expected = await snapshot(task)
@@ -191,10 +193,7 @@ describe('restore from changelogs', () => {
   })
 
   it('at_least_once: state written locally but offsets not committed is kept, and redeliveries are skipped', async () => {
-    const task = await h.open()
-    h.process(task, batch1)
-    await h.commit(task)
-    h.process(task, batch2)
+    const task = await h.midway()
     const { src } = h.flush(task)
     await task.commit() // LevelDB written WITHOUT the changelog end offsets: a stale stored position
     const expected = await snapshot(task)

@@ -4,15 +4,10 @@ import type { SessionStore } from '../../src/state/session-store'
 import type { Windowed } from '../../src/state/state-store'
 import { stringSerde, uint32Serde } from './support/serdes'
 import { useTempDir } from './support/temp-dir'
+import { collect } from './support/collect'
 
 const src = [{ topic: 'in', partition: 0, offset: 1 }]
 const GAP = 5
-
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = []
-  for await (const x of it) out.push(x)
-  return out
-}
 
 /** Session merging as a session-windowed count does it, per record, synchronously. */
 function countInSession(store: SessionStore<string, number>, key: string, t: number): Windowed<string> {

@@ -3,14 +3,9 @@ import { windowStoreSpec } from '../../src/state/store-spec'
 import type { WindowStore } from '../../src/state/window-store'
 import { stringSerde, uint32Serde } from './support/serdes'
 import { useTempDir } from './support/temp-dir'
+import { collect } from './support/collect'
 
 const src = [{ topic: 'in', partition: 0, offset: 1 }]
-
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = []
-  for await (const x of it) out.push(x)
-  return out
-}
 
 describe.each([
   ['persistent', true],
