@@ -7,6 +7,8 @@ import { jsonSerde } from './json-serde'
 import { msgpackSerde } from './msgpack-serde'
 import type { Serde } from './serde'
 import { stringSerde } from './string-serde'
+import { windowedSerde } from './windowed-serde'
+import type { Windowed } from '../state/state-store'
 
 /** What each built-in serde produces, by the name the CLI and configuration use. */
 export interface SerdeTypes {
@@ -57,5 +59,7 @@ export const Serdes = Object.freeze({
   int32: (): Serde<number> => int32Serde,
   int64: (): Serde<bigint> => int64Serde,
   double: (): Serde<number> => doubleSerde,
+  /** Keys of windowed results (`Windowed<K>`): the inner key's bytes, then window start and end. */
+  windowed: <K>(inner: Serde<K>): Serde<Windowed<K>> => windowedSerde(inner),
   byName,
 })

@@ -41,9 +41,10 @@ export class TopologyTestDriver implements InputPipe, OutputTap {
       send: (record) => this.capture(record),
       partitionsFor: () => 1,
     }
+    const applicationId = options.applicationId ?? 'topology-test-driver'
     for (const subtopology of topology.subtopologies) {
       const task = new StreamTask({
-        applicationId: options.applicationId ?? 'topology-test-driver',
+        applicationId,
         topology,
         subtopology,
         partition: 0,
@@ -52,7 +53,7 @@ export class TopologyTestDriver implements InputPipe, OutputTap {
         errorHandlers: options.errorHandlers,
       })
       this.tasks.push(task)
-      for (const topic of subtopology.sourceTopics) this.taskByTopic.set(topic, task)
+      for (const topic of topology.inputTopics(subtopology, applicationId)) this.taskByTopic.set(topic, task)
     }
     for (const task of this.tasks) task.init()
     this.runUntilIdle()

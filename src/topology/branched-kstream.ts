@@ -3,6 +3,8 @@ import type { Predicate } from '../processors/stateless/filter-processor'
 import { passThroughProcessor } from '../processors/stateless/pass-through-processor'
 import type { DslContext } from './dsl-context'
 import { KStream } from './kstream'
+import { extendLineage } from './stable-name'
+import type { StreamInfo } from './stream-info'
 
 export interface BranchOptions<K, V, N extends string> {
   /** Branch name; the branch's node and map key are `splitName + name` (default: its 1-based index, or 0 for the default branch). */
@@ -27,11 +29,10 @@ export class BranchedKStream<K, V, Prefix extends string = string, Names extends
   /** @internal */
   constructor(
     private readonly dsl: DslContext,
-    parent: string,
+    private readonly parent: StreamInfo<K, V>,
     private readonly splitName: string,
-    private readonly keyChanged: boolean,
   ) {
-    dsl.graph.addProcessor(splitName, branchProcessor(this.predicates, this.children, () => this.defaultChild), parent)
+    dsl.graph.addProcessor(splitName, branchProcessor(this.predicates, this.children, () => this.defaultChild), parent.nodeName)
   }
 
   branch<N extends string = string>(
@@ -56,7 +57,7 @@ export class BranchedKStream<K, V, Prefix extends string = string, Names extends
   private addBranch<N extends string>(index: string, options: BranchOptions<K, V, N> | undefined): string {
     const child = this.splitName + (options?.name ?? index)
     this.dsl.graph.addProcessor(child, passThroughProcessor<K, V>(), this.splitName)
-    const stream = new KStream<K, V>(this.dsl, child, this.keyChanged)
+    const stream = new KStream<K, V>(this.dsl, { ...this.parent, nodeName: child, lineage: extendLineage(this.parent.lineage, 'branch', child) })
     if (options?.withConsumer !== undefined) {
       options.withConsumer(stream)
     } else {

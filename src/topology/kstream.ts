@@ -5,7 +5,12 @@ import { flatMapProcessor, flatMapValuesProcessor } from '../processors/stateles
 import { mapProcessor, mapValuesProcessor, selectKeyProcessor } from '../processors/stateless/map-processor'
 import { passThroughProcessor } from '../processors/stateless/pass-through-processor'
 import { peekProcessor, type ForeachAction } from '../processors/stateless/peek-processor'
-import type { Serializer } from '../serdes/serde'
+import type { Serde, Serializer } from '../serdes/serde'
+import { KGroupedStream } from './kgrouped-stream'
+import { KTable, materializeTable, type TableOptions } from './ktable'
+import { extendLineage, stableName } from './stable-name'
+import { requireSerde } from './require-serde'
+import type { StreamInfo } from './stream-info'
 import { BranchedKStream } from './branched-kstream'
 import type { DslContext, NamedOptions } from './dsl-context'
 import type { StreamPartitioner, TopicNameExtractor } from './node-spec'
@@ -31,61 +36,69 @@ export class KStream<K, V> {
   /** @internal create streams with StreamBuilder.stream() */
   constructor(
     private readonly dsl: DslContext,
-    /** @internal the node this stream's records come out of */
-    readonly nodeName: string,
-    /** @internal true after an operation that may have changed the key (map, selectKey, ...):
-     *  a later stateful operation must repartition first, as in Kafka Streams. */
-    readonly keyChanged: boolean,
+    /** @internal */
+    readonly info: StreamInfo<K, V>,
   ) {}
 
+  /** @internal the node this stream's records come out of */
+  get nodeName(): string {
+    return this.info.nodeName
+  }
+
   filter(predicate: Predicate<K, V>, options?: NamedOptions): KStream<K, V> {
-    return this.add('KSTREAM-FILTER-', filterProcessor(predicate, false), this.keyChanged, options)
+    return this.add('filter', 'KSTREAM-FILTER-', filterProcessor(predicate, false), this.same(), options)
   }
 
   filterNot(predicate: Predicate<K, V>, options?: NamedOptions): KStream<K, V> {
-    return this.add('KSTREAM-FILTER-', filterProcessor(predicate, true), this.keyChanged, options)
+    return this.add('filterNot', 'KSTREAM-FILTER-', filterProcessor(predicate, true), this.same(), options)
   }
 
   map<KR, VR>(mapper: (key: K, value: V) => KeyValuePair<KR, VR>, options?: NamedOptions): KStream<KR, VR> {
-    return this.add('KSTREAM-MAP-', mapProcessor(mapper), true, options)
+    return this.add('map', 'KSTREAM-MAP-', mapProcessor(mapper), NEW_KEY, options)
   }
 
   mapValues<VR>(mapper: (key: K, value: V) => VR, options?: NamedOptions): KStream<K, VR> {
-    return this.add('KSTREAM-MAPVALUES-', mapValuesProcessor(mapper), this.keyChanged, options)
+    return this.add('mapValues', 'KSTREAM-MAPVALUES-', mapValuesProcessor(mapper), this.sameKey(), options)
   }
 
   flatMap<KR, VR>(mapper: (key: K, value: V) => Iterable<KeyValuePair<KR, VR>>, options?: NamedOptions): KStream<KR, VR> {
-    return this.add('KSTREAM-FLATMAP-', flatMapProcessor(mapper), true, options)
+    return this.add('flatMap', 'KSTREAM-FLATMAP-', flatMapProcessor(mapper), NEW_KEY, options)
   }
 
   flatMapValues<VR>(mapper: (key: K, value: V) => Iterable<VR>, options?: NamedOptions): KStream<K, VR> {
-    return this.add('KSTREAM-FLATMAPVALUES-', flatMapValuesProcessor(mapper), this.keyChanged, options)
+    return this.add('flatMapValues', 'KSTREAM-FLATMAPVALUES-', flatMapValuesProcessor(mapper), this.sameKey(), options)
   }
 
   selectKey<KR>(mapper: (key: K, value: V) => KR, options?: NamedOptions): KStream<KR, V> {
-    return this.add('KSTREAM-KEY-SELECT-', selectKeyProcessor(mapper), true, options)
+    return this.add('selectKey', 'KSTREAM-KEY-SELECT-', selectKeyProcessor(mapper), { keyChanged: true, keySerde: undefined, valueSerde: this.info.valueSerde }, options)
   }
 
   peek(action: ForeachAction<K, V>, options?: NamedOptions): KStream<K, V> {
-    return this.add('KSTREAM-PEEK-', peekProcessor(action, true), this.keyChanged, options)
+    return this.add('peek', 'KSTREAM-PEEK-', peekProcessor(action, true), this.same(), options)
   }
 
   /** Terminal: calls `action` for every record. */
   foreach(action: ForeachAction<K, V>, options?: NamedOptions): void {
-    this.add('KSTREAM-FOREACH-', peekProcessor(action, false), this.keyChanged, options)
+    this.add('foreach', 'KSTREAM-FOREACH-', peekProcessor(action, false), this.same(), options)
   }
 
   /** Routes each record to the first branch whose predicate matches (see BranchedKStream). */
   split<P extends string = string>(options?: { readonly name?: P }): BranchedKStream<K, V, P> {
     const name = this.dsl.nodeName('KSTREAM-BRANCH-', options)
-    return new BranchedKStream<K, V, P>(this.dsl, this.nodeName, name, this.keyChanged)
+    return new BranchedKStream<K, V, P>(this.dsl, this.info, name)
   }
 
   /** Records of both streams, interleaved in processing order. */
   merge(other: KStream<K, V>, options?: NamedOptions): KStream<K, V> {
     const name = this.dsl.nodeName('KSTREAM-MERGE-', options)
     this.dsl.graph.addProcessor(name, passThroughProcessor<K, V>(), this.nodeName, other.nodeName)
-    return new KStream<K, V>(this.dsl, name, this.keyChanged || other.keyChanged)
+    return new KStream<K, V>(this.dsl, {
+      nodeName: name,
+      keyChanged: this.info.keyChanged || other.info.keyChanged,
+      lineage: `(${this.info.lineage}+${other.info.lineage})>merge${options?.name === undefined ? '' : `(${options.name})`}`,
+      keySerde: this.info.keySerde ?? other.info.keySerde,
+      valueSerde: this.info.valueSerde ?? other.info.valueSerde,
+    })
   }
 
   /** Terminal: writes every record to `topic`, or to the topic `topic(key, value, context)` names. */
@@ -104,17 +117,82 @@ export class KStream<K, V> {
     if (options?.stores !== undefined && options.stores.length > 0) {
       this.dsl.graph.connectProcessorAndStateStores(name, ...options.stores)
     }
-    return new KStream<KOut, VOut>(this.dsl, name, true)
+    return new KStream<KOut, VOut>(this.dsl, { nodeName: name, keyChanged: true, lineage: extendLineage(this.info.lineage, 'process', name), keySerde: undefined, valueSerde: undefined })
+  }
+
+  /** Groups by the current key, repartitioning first if an earlier operation changed the key. */
+  groupByKey(options: GroupedOptions<K, V> = {}): KGroupedStream<K, V> {
+    const keySerde = options.key ?? this.info.keySerde
+    const valueSerde = options.value ?? this.info.valueSerde
+    if (!this.info.keyChanged) {
+      return new KGroupedStream(this.dsl, { ...this.info, keySerde, valueSerde }, requireSerde(keySerde, 'groupByKey', 'key'))
+    }
+    const name = options.name ?? stableName(this.info.lineage, 'groupByKey')
+    const repartitioned = this.dsl.repartition(this.info, name, {
+      key: requireSerde(keySerde, 'groupByKey', 'key'),
+      value: requireSerde(valueSerde, 'groupByKey', 'value'),
+    })
+    return new KGroupedStream(this.dsl, repartitioned, repartitioned.keySerde!)
+  }
+
+  /** Groups by a new key; records go through a repartition topic so each key lands on one task. */
+  groupBy<KR>(selector: (key: K, value: V) => KR, options: GroupedOptions<KR, V> & { readonly key: Serde<KR> }): KGroupedStream<KR, V> {
+    const name = options.name ?? stableName(this.info.lineage, 'groupBy')
+    const keyed = this.selectKey(selector)
+    const repartitioned = this.dsl.repartition(keyed.info, name, {
+      key: options.key,
+      value: requireSerde(options.value ?? this.info.valueSerde, 'groupBy', 'value'),
+    })
+    return new KGroupedStream(this.dsl, repartitioned, options.key)
+  }
+
+  /** Writes the stream through a repartition topic (records spread by key over its partitions). */
+  repartition(options: RepartitionOptions<K, V> = {}): KStream<K, V> {
+    const name = options.name ?? stableName(this.info.lineage, 'repartition')
+    const repartitioned = this.dsl.repartition(this.info, name, {
+      key: requireSerde(options.key ?? this.info.keySerde, 'repartition', 'key'),
+      value: requireSerde(options.value ?? this.info.valueSerde, 'repartition', 'value'),
+      partitions: options.partitions,
+    })
+    return new KStream(this.dsl, repartitioned)
+  }
+
+  /** The latest value per key as a table (a null value deletes the key). */
+  toTable(options: TableOptions<K, V> = {}): KTable<K, V> {
+    const source = this.info.keyChanged ? this.repartition({ key: options.key, value: options.value }) : this
+    return materializeTable(this.dsl, source.info, options, 'toTable')
+  }
+
+  private same(): Omit<StreamInfo<K, V>, 'nodeName' | 'lineage'> {
+    return { keyChanged: this.info.keyChanged, keySerde: this.info.keySerde, valueSerde: this.info.valueSerde }
+  }
+
+  private sameKey<VR>(): Omit<StreamInfo<K, VR>, 'nodeName' | 'lineage'> {
+    return { keyChanged: this.info.keyChanged, keySerde: this.info.keySerde, valueSerde: undefined }
   }
 
   private add<KR, VR>(
+    operation: string,
     prefix: string,
     supplier: ProcessorSupplier<K, V, KR, VR>,
-    keyChanged: boolean,
+    next: Omit<StreamInfo<KR, VR>, 'nodeName' | 'lineage'>,
     options: NamedOptions | undefined,
   ): KStream<KR, VR> {
     const name = this.dsl.nodeName(prefix, options)
     this.dsl.graph.addProcessor(name, supplier, this.nodeName)
-    return new KStream<KR, VR>(this.dsl, name, keyChanged)
+    return new KStream<KR, VR>(this.dsl, { ...next, nodeName: name, lineage: extendLineage(this.info.lineage, operation, options?.name) })
   }
+}
+
+const NEW_KEY = { keyChanged: true, keySerde: undefined, valueSerde: undefined } as const
+
+export interface GroupedOptions<K, V> extends NamedOptions {
+  /** Serdes for the repartition topic and the store; default: the stream's, while its types did not change. */
+  readonly key?: Serde<K>
+  readonly value?: Serde<V>
+}
+
+export interface RepartitionOptions<K, V> extends GroupedOptions<K, V> {
+  /** Partition count of the repartition topic; default: that of the upstream source topics. */
+  readonly partitions?: number
 }

@@ -55,6 +55,8 @@ export interface SourceNodeSpec {
   readonly timestampExtractor: TimestampExtractor<any, any> | undefined
   /** Source of a repartition topic the topology manages itself. */
   readonly internal: boolean
+  /** For a repartition topic: its partition count, if the user fixed one. */
+  readonly partitions?: number
 }
 
 export interface ProcessorNodeSpec {

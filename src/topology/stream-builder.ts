@@ -1,4 +1,6 @@
-import type { Deserializer } from '../serdes/serde'
+import type { Deserializer, Serde } from '../serdes/serde'
+import { KTable, materializeTable } from './ktable'
+import { asSerde, type StreamInfo } from './stream-info'
 import { DslContext, type NamedOptions } from './dsl-context'
 import { KStream } from './kstream'
 import type { StoreSpec, TimestampExtractor } from './node-spec'
@@ -21,7 +23,29 @@ export class StreamBuilder {
   stream<K, V>(topics: string | readonly string[], options: StreamOptions<K, V>): KStream<K, V> {
     const name = this.dsl.nodeName('KSTREAM-SOURCE-', options)
     this.dsl.graph.addSource(name, topics, options)
-    return new KStream<K, V>(this.dsl, name, false)
+    return new KStream<K, V>(this.dsl, this.sourceInfo(name, topics, options))
+  }
+
+  /**
+   * Reads a topic as a table: the latest value per key, kept in a store named `name` (default:
+   * derived from the topic), a null value deleting the key.
+   */
+  table<K, V>(topic: string, options: StreamOptions<K, V> & { readonly key: Serde<K>; readonly value: Serde<V>; readonly inMemory?: boolean }): KTable<K, V> {
+    const name = this.dsl.nodeName('KTABLE-SOURCE-STREAM-')
+    this.dsl.graph.addSource(name, topic, options)
+    const info = this.sourceInfo(name, topic, options)
+    return materializeTable(this.dsl, info, { name: options.name, key: options.key, value: options.value, inMemory: options.inMemory }, 'table')
+  }
+
+  private sourceInfo<K, V>(nodeName: string, topics: string | readonly string[], options: StreamOptions<K, V>): StreamInfo<K, V> {
+    const list = typeof topics === 'string' ? [topics] : [...topics]
+    return {
+      nodeName,
+      keyChanged: false,
+      lineage: list.join('+'),
+      keySerde: asSerde<K>(options.key),
+      valueSerde: asSerde<V>(options.value),
+    }
   }
 
   /** Registers a state store for Processor API processors (connect it with `process(..., { stores })`). */

@@ -35,8 +35,9 @@ export class TopologyBuilder {
   /** processor name -> store names, from addStateStore/connect calls (merged at build). */
   private readonly storeConnections: Array<readonly [processor: string, store: string]> = []
 
-  addSource<K, V>(name: string, topics: string | readonly string[], options: SourceOptions<K, V>, internal = false): this {
+  addSource<K, V>(name: string, topics: string | readonly string[], options: SourceOptions<K, V>, internal = false, partitions?: number): this {
     this.nodes.push({
+      partitions,
       kind: 'source',
       name,
       topics: typeof topics === 'string' ? [topics] : [...topics],

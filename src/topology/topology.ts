@@ -2,6 +2,7 @@ import type { NodeSpec, SinkNodeSpec, SourceNodeSpec, StoreSpec } from './node-s
 import { parentsOf } from './node-spec'
 import { describeTopology } from './describe-topology'
 import { topologyToMermaid } from './topology-mermaid'
+import { resolveTopicName } from './internal-topic-name'
 
 /** A connected component of the node graph: it becomes one task per input partition. */
 export interface Subtopology {
@@ -68,6 +69,30 @@ export class Topology {
 
   sinks(): SinkNodeSpec[] {
     return [...this.nodesByName.values()].filter((n): n is SinkNodeSpec => n.kind === 'sink')
+  }
+
+  /** The topics a sub-topology's tasks read, with repartition topics prefixed by `applicationId`. */
+  inputTopics(subtopology: Subtopology, applicationId: string): string[] {
+    return subtopology.nodes.flatMap((name) => {
+      const node = this.node(name)
+      return node.kind === 'source' ? node.topics.map((t) => resolveTopicName(t, node.internal, applicationId)) : []
+    })
+  }
+
+  /** Repartition topics (unprefixed names) with the sub-topology that writes and the one that reads each. */
+  repartitionTopics(): Array<{ readonly topic: string; readonly partitions: number | undefined; readonly reader: number; readonly writers: number[] }> {
+    return this.sources()
+      .filter((s) => s.internal)
+      .flatMap((source) =>
+        source.topics.map((topic) => ({
+          topic,
+          partitions: source.partitions,
+          reader: this.subtopologyForTopic(topic)!.id,
+          writers: this.sinks()
+            .filter((k) => k.internal && k.topic === topic)
+            .map((k) => this.subtopologies.find((s) => s.nodes.includes(k.name))!.id),
+        })),
+      )
   }
 
   subtopologyForTopic(topic: string): Subtopology | undefined {

@@ -1,4 +1,6 @@
 import { ProcessingError, StreamfoldError } from '../../errors'
+import type { Logger } from '../../logger'
+import type { DropReason, InternalProcessorContext } from '../../processors/internal-context'
 import type { Cancellable, ProcessorContext, PunctuationType, Punctuator, RecordMetadata } from '../../processors/processor'
 import type { StreamRecord } from '../../processors/stream-record'
 import type { RuntimeNode } from './runtime-node'
@@ -8,7 +10,7 @@ import type { TaskContext } from './task-context'
  * The ProcessorContext one node's processor sees. Forwarding is a direct, depth-first call into
  * the children: no queue, no allocation.
  */
-export class NodeContext<KOut, VOut> implements ProcessorContext<KOut, VOut> {
+export class NodeContext<KOut, VOut> implements ProcessorContext<KOut, VOut>, InternalProcessorContext<KOut, VOut> {
   private children: readonly RuntimeNode[] = []
   private childrenByName = new Map<string, RuntimeNode>()
 
@@ -30,6 +32,14 @@ export class NodeContext<KOut, VOut> implements ProcessorContext<KOut, VOut> {
 
   get taskId(): string {
     return this.task.taskId
+  }
+
+  get logger(): Logger {
+    return this.task.logger
+  }
+
+  recordDropped(reason: DropReason, detail: string): void {
+    this.task.recordDropped(reason, this.nodeName, detail)
   }
 
   forward(record: StreamRecord<KOut, VOut>, childName?: string): void {

@@ -3,14 +3,20 @@ import type { StreamRecord } from '../../processors/stream-record'
 import type { AnySerializer, RecordContext, SinkNodeSpec } from '../../topology/node-spec'
 import type { RuntimeNode } from './runtime-node'
 import { safeReason } from './source-node'
+import { resolveTopicName } from '../../topology/internal-topic-name'
 import type { TaskContext } from './task-context'
 
 /** Serializes records and hands them to the task's RecordCollector. */
 export class SinkNode implements RuntimeNode {
+  /** The fixed topic, with a repartition topic's application-id prefix applied. */
+  private readonly fixedTopic: string | undefined
+
   constructor(
     private readonly spec: SinkNodeSpec,
     private readonly task: TaskContext,
-  ) {}
+  ) {
+    this.fixedTopic = typeof spec.topic === 'string' ? resolveTopicName(spec.topic, spec.internal, task.applicationId) : undefined
+  }
 
   get name(): string {
     return this.spec.name
@@ -18,7 +24,7 @@ export class SinkNode implements RuntimeNode {
 
   process(record: StreamRecord<unknown, unknown>): void {
     this.task.currentNode = this.spec.name
-    const topic = typeof this.spec.topic === 'string' ? this.spec.topic : this.extractTopic(record)
+    const topic = this.fixedTopic ?? this.extractTopic(record)
     const key = record.key === null || record.key === undefined ? null : this.encode('key', this.spec.keySerde, record.key, topic)
     const value =
       record.value === null || record.value === undefined ? null : this.encode('value', this.spec.valueSerde, record.value, topic)

@@ -1,4 +1,6 @@
 import { isStreamfoldError, ProcessingError, StreamfoldError } from '../../errors'
+import { silentLogger, type Logger } from '../../logger'
+import type { DropReason } from '../../processors/internal-context'
 import type { Processor, Punctuator } from '../../processors/processor'
 import type { Subtopology, Topology } from '../../topology/topology'
 import type { BrokerRecord, TopicPartitionOffset } from '../broker/broker'
@@ -13,6 +15,7 @@ import { SinkNode } from './sink-node'
 import { SourceNode } from './source-node'
 import { safeReason } from './source-node'
 import { TaskContext, type StoreLookup } from './task-context'
+import { resolveTopicName } from '../../topology/internal-topic-name'
 
 export interface StreamTaskOptions {
   readonly applicationId: string
@@ -24,6 +27,8 @@ export interface StreamTaskOptions {
   readonly wallClock: () => number
   readonly stores?: StoreLookup
   readonly errorHandlers?: RecordErrorHandlers
+  /** Child logger for this task; default: silent. */
+  readonly logger?: Logger
 }
 
 /**
@@ -59,6 +64,7 @@ export class StreamTask {
       new PunctuationQueue('stream-time'),
       new PunctuationQueue('wall-clock'),
       options.stores ?? noStores,
+      (options.logger ?? silentLogger()).child({ taskId: this.id }),
     )
     this.instantiate(options.topology, options.subtopology, options.partition)
   }
@@ -70,6 +76,11 @@ export class StreamTask {
 
   get streamTime(): number {
     return this.ctx.streamTime
+  }
+
+  /** Records dropped by built-in processors (late, null key, ...), by reason. */
+  get droppedRecords(): ReadonlyMap<DropReason, number> {
+    return this.ctx.droppedRecords
   }
 
   /** Calls every processor's init(), parents before children. */
@@ -216,7 +227,8 @@ export class StreamTask {
         const source = new SourceNode(spec, this.ctx)
         sources.push(source)
         nodes.set(name, source)
-        for (const topic of spec.topics) {
+        for (const declared of spec.topics) {
+          const topic = resolveTopicName(declared, spec.internal, this.ctx.applicationId)
           const queue = new RecordQueue(topic, partition, source)
           this.queues.push(queue)
           this.queueByTopic.set(topic, queue)

@@ -1,3 +1,5 @@
+import type { Logger } from '../../logger'
+import type { DropReason } from '../../processors/internal-context'
 import type { RecordMetadata } from '../../processors/processor'
 import type { RecordCollector } from './record-collector'
 import type { PunctuationQueue } from './punctuation-queue'
@@ -17,6 +19,8 @@ export class TaskContext {
   currentRecord: RecordMetadata | undefined
   /** Largest record timestamp processed so far; -1 before the first record. */
   streamTime = -1
+  /** Records built-in processors dropped, by reason (late records, null keys, ...). */
+  readonly droppedRecords = new Map<DropReason, number>()
 
   constructor(
     readonly applicationId: string,
@@ -26,5 +30,12 @@ export class TaskContext {
     readonly streamTimePunctuations: PunctuationQueue,
     readonly wallClockPunctuations: PunctuationQueue,
     readonly stores: StoreLookup,
+    readonly logger: Logger,
   ) {}
+
+  recordDropped(reason: DropReason, node: string, detail: string): void {
+    this.droppedRecords.set(reason, (this.droppedRecords.get(reason) ?? 0) + 1)
+    const r = this.currentRecord
+    this.logger.warn({ reason, node, topic: r?.topic, partition: r?.partition, offset: r?.offset }, `Dropped a record: ${detail}`)
+  }
 }

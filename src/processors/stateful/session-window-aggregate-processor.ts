@@ -1,0 +1,86 @@
+import type { SessionStore } from '../../state/session-store'
+import type { TimeWindow, Windowed } from '../../state/state-store'
+import type { SessionWindows } from '../../topology/windows'
+import { asInternal, type InternalProcessorContext } from '../internal-context'
+import type { Processor, ProcessorContext, ProcessorSupplier } from '../processor'
+import type { StreamRecord } from '../stream-record'
+import type { Change } from './change'
+
+export interface SessionAggregation<K, V, VA> {
+  readonly storeName: string
+  readonly initializer: () => VA
+  readonly aggregator: (key: K, value: V, aggregate: VA) => VA
+  /** Combines the aggregates of two sessions a record bridges. */
+  readonly merger: (key: K, left: VA, right: VA) => VA
+}
+
+/**
+ * Session-windowed aggregation (Kafka's KStreamSessionWindowAggregate). A record at t joins every
+ * session of its key within the inactivity gap of t; if it bridges several, they merge into one
+ * (the old sessions are removed and forwarded as tombstones). A merged session that ends before
+ * the close time (max timestamp seen - grace - gap) is late: dropped and counted.
+ */
+export function sessionWindowAggregateProcessor<K, V, VA>(
+  windows: SessionWindows,
+  aggregation: SessionAggregation<K, V, VA>,
+): ProcessorSupplier<K, V, Windowed<K>, Change<VA>> {
+  return () => new SessionWindowAggregateProcessor(windows, aggregation)
+}
+
+class SessionWindowAggregateProcessor<K, V, VA> implements Processor<K, V, Windowed<K>, Change<VA>> {
+  private context!: InternalProcessorContext<Windowed<K>, Change<VA>>
+  private store!: SessionStore<K, VA>
+  private observedStreamTime = -1
+
+  constructor(
+    private readonly windows: SessionWindows,
+    private readonly aggregation: SessionAggregation<K, V, VA>,
+  ) {}
+
+  init(context: ProcessorContext<Windowed<K>, Change<VA>>): void {
+    this.context = asInternal(context)
+    this.store = context.getStateStore(this.aggregation.storeName)
+  }
+
+  process(record: StreamRecord<K, V>): void {
+    const { key, value, timestamp } = record
+    if (key === null || key === undefined) return this.context.recordDropped('null-key', 'session aggregations skip records with a null key')
+    if (value === null || value === undefined) return this.context.recordDropped('null-value', 'session aggregations skip records with a null value')
+    this.observedStreamTime = Math.max(this.observedStreamTime, timestamp)
+    const gap = this.windows.inactivityGapMs
+    const closeTime = this.observedStreamTime - this.windows.graceMs - gap
+    const { initializer, aggregator, merger } = this.aggregation
+
+    const overlapping = this.store.findSessions(key, timestamp - gap, timestamp + gap)
+    let window: TimeWindow = { start: timestamp, end: timestamp }
+    let aggregate = initializer()
+    for (const session of overlapping) {
+      aggregate = merger(key, aggregate, session.value)
+      window = { start: Math.min(window.start, session.key.window.start), end: Math.max(window.end, session.key.window.end) }
+    }
+    if (window.end < closeTime) {
+      return this.context.recordDropped('late-record', `record at ${timestamp} falls in session [${window.start},${window.end}], closed at ${closeTime}`)
+    }
+    // As in Kafka Streams: unless the record starts a session of its own, every session it
+    // touches is removed (and retracted downstream) and replaced by the merged one.
+    if (!sameWindow(window, { start: timestamp, end: timestamp })) {
+      for (const session of overlapping) {
+        this.store.remove(session.key)
+        this.context.forward({
+          key: session.key,
+          value: { newValue: null, oldValue: session.value },
+          timestamp: session.key.window.end,
+          headers: record.headers,
+        })
+      }
+    }
+    aggregate = aggregator(key, value, aggregate)
+    const sessionKey: Windowed<K> = { key, window }
+    this.store.put(sessionKey, aggregate)
+    this.context.forward({ key: sessionKey, value: { newValue: aggregate, oldValue: null }, timestamp: window.end, headers: record.headers })
+  }
+}
+
+function sameWindow(a: TimeWindow, b: TimeWindow): boolean {
+  return a.start === b.start && a.end === b.end
+}

@@ -1,0 +1,51 @@
+import type { KeyValueStore } from '../../state/key-value-store'
+import { asInternal, type InternalProcessorContext } from '../internal-context'
+import type { Processor, ProcessorContext, ProcessorSupplier } from '../processor'
+import type { StreamRecord } from '../stream-record'
+import type { Change } from './change'
+import type { ValueAndTimestamp } from './value-and-timestamp'
+
+/** How a grouped stream folds a value into its aggregate. `initializer` undefined means reduce:
+ *  the first value becomes the aggregate. */
+export interface StreamAggregation<K, V, VA> {
+  readonly storeName: string
+  readonly initializer: (() => VA) | undefined
+  readonly aggregator: (key: K, value: V, aggregate: VA) => VA
+}
+
+/**
+ * count/reduce/aggregate of a grouped stream (Kafka's KStreamAggregate): one aggregate per key in
+ * a key-value store, each update forwarded as a Change with the max timestamp of its inputs.
+ * Records with a null key or value are dropped and counted, as in Kafka Streams.
+ */
+export function streamAggregateProcessor<K, V, VA>(aggregation: StreamAggregation<K, V, VA>): ProcessorSupplier<K, V, K, Change<VA>> {
+  return () => new StreamAggregateProcessor(aggregation)
+}
+
+class StreamAggregateProcessor<K, V, VA> implements Processor<K, V, K, Change<VA>> {
+  private context!: InternalProcessorContext<K, Change<VA>>
+  private store!: KeyValueStore<K, ValueAndTimestamp<VA>>
+
+  constructor(private readonly aggregation: StreamAggregation<K, V, VA>) {}
+
+  init(context: ProcessorContext<K, Change<VA>>): void {
+    this.context = asInternal(context)
+    this.store = context.getStateStore(this.aggregation.storeName)
+  }
+
+  process(record: StreamRecord<K, V>): void {
+    if (record.key === null || record.key === undefined) return this.context.recordDropped('null-key', 'aggregations skip records with a null key')
+    if (record.value === null || record.value === undefined) {
+      return this.context.recordDropped('null-value', 'aggregations skip records with a null value')
+    }
+    const old = this.store.get(record.key)
+    const { initializer, aggregator } = this.aggregation
+    let value: VA
+    if (old !== undefined) value = aggregator(record.key, record.value, old.value)
+    else if (initializer !== undefined) value = aggregator(record.key, record.value, initializer())
+    else value = record.value as unknown as VA
+    const timestamp = old === undefined ? record.timestamp : Math.max(record.timestamp, old.timestamp)
+    this.store.put(record.key, { value, timestamp })
+    this.context.forward({ key: record.key, value: { newValue: value, oldValue: old?.value ?? null }, timestamp, headers: record.headers })
+  }
+}

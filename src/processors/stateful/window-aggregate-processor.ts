@@ -1,0 +1,68 @@
+import type { Windowed } from '../../state/state-store'
+import type { WindowStore } from '../../state/window-store'
+import type { TimeWindows } from '../../topology/windows'
+import { asInternal, type InternalProcessorContext } from '../internal-context'
+import type { Processor, ProcessorContext, ProcessorSupplier } from '../processor'
+import type { StreamRecord } from '../stream-record'
+import type { Change } from './change'
+import type { StreamAggregation } from './stream-aggregate-processor'
+import type { ValueAndTimestamp } from './value-and-timestamp'
+
+/**
+ * Windowed count/reduce/aggregate over tumbling or hopping windows (Kafka's
+ * KStreamWindowAggregate). A record updates every window containing it whose end is still after
+ * the close time (max timestamp seen - grace); for windows already closed it is dropped and
+ * counted as late.
+ */
+export function windowAggregateProcessor<K, V, VA>(
+  windows: TimeWindows,
+  aggregation: StreamAggregation<K, V, VA>,
+): ProcessorSupplier<K, V, Windowed<K>, Change<VA>> {
+  return () => new WindowAggregateProcessor(windows, aggregation)
+}
+
+class WindowAggregateProcessor<K, V, VA> implements Processor<K, V, Windowed<K>, Change<VA>> {
+  private context!: InternalProcessorContext<Windowed<K>, Change<VA>>
+  private store!: WindowStore<K, ValueAndTimestamp<VA>>
+  private observedStreamTime = -1
+
+  constructor(
+    private readonly windows: TimeWindows,
+    private readonly aggregation: StreamAggregation<K, V, VA>,
+  ) {}
+
+  init(context: ProcessorContext<Windowed<K>, Change<VA>>): void {
+    this.context = asInternal(context)
+    this.store = context.getStateStore(this.aggregation.storeName)
+  }
+
+  process(record: StreamRecord<K, V>): void {
+    if (record.key === null || record.key === undefined) return this.context.recordDropped('null-key', 'windowed aggregations skip records with a null key')
+    if (record.value === null || record.value === undefined) {
+      return this.context.recordDropped('null-value', 'windowed aggregations skip records with a null value')
+    }
+    this.observedStreamTime = Math.max(this.observedStreamTime, record.timestamp)
+    const closeTime = this.observedStreamTime - this.windows.graceMs
+    const { initializer, aggregator } = this.aggregation
+    for (const start of this.windows.windowStartsFor(record.timestamp)) {
+      const end = start + this.windows.sizeMs
+      if (end <= closeTime) {
+        this.context.recordDropped('late-record', `record at ${record.timestamp} is past the grace period of window [${start},${end}) (close time ${closeTime})`)
+        continue
+      }
+      const old = this.store.fetch(record.key, start)
+      let value: VA
+      if (old !== undefined) value = aggregator(record.key, record.value, old.value)
+      else if (initializer !== undefined) value = aggregator(record.key, record.value, initializer())
+      else value = record.value as unknown as VA
+      const timestamp = old === undefined ? record.timestamp : Math.max(record.timestamp, old.timestamp)
+      this.store.put(record.key, { value, timestamp }, start)
+      this.context.forward({
+        key: { key: record.key, window: { start, end } },
+        value: { newValue: value, oldValue: old?.value ?? null },
+        timestamp,
+        headers: record.headers,
+      })
+    }
+  }
+}

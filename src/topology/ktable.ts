@@ -1,0 +1,164 @@
+import { changeSerde, type Change } from '../processors/stateful/change'
+import { suppressProcessor } from '../processors/stateful/suppress-processor'
+import {
+  tableFilterProcessor,
+  tableMapValuesProcessor,
+  tableRepartitionMapProcessor,
+  tableToStreamProcessor,
+} from '../processors/stateful/table-map-processors'
+import { tableSourceProcessor } from '../processors/stateful/table-source-processor'
+import { valueAndTimestampSerde } from '../processors/stateful/value-and-timestamp'
+import type { ProcessorSupplier } from '../processors/processor'
+import type { KeyValuePair } from '../processors/stream-record'
+import { TopologyError } from '../errors'
+import type { Serde } from '../serdes/serde'
+import { keyValueStoreSpec } from '../state/store-spec'
+import type { DslContext, NamedOptions } from './dsl-context'
+import { KGroupedTable } from './kgrouped-table'
+import { KStream } from './kstream'
+import { requireSerde } from './require-serde'
+import { extendLineage, stableName } from './stable-name'
+import type { StreamInfo } from './stream-info'
+import { suppressStoreSpec, type Suppressed } from './suppressed'
+
+export interface TableOptions<K, V> extends NamedOptions {
+  /** Serdes of the table's store; default: the stream's, while its types did not change. */
+  readonly key?: Serde<K>
+  readonly value?: Serde<V>
+  /** Keep the store in memory instead of LevelDB (it is still logged and restored). */
+  readonly inMemory?: boolean
+}
+
+/** What a KTable knows beyond a stream: its store (if materialized) and, for windowed tables, the grace period. */
+export interface TableInfo<K, V> extends StreamInfo<K, V> {
+  readonly storeName: string | undefined
+  /** Set on windowed aggregation results: how long after a window's end updates may still come. */
+  readonly window: { readonly graceMs: number } | undefined
+}
+
+/**
+ * A changelog stream seen as a table: the latest value per key (Kafka Streams' KTable). Updates
+ * flow downstream as changes, so filters emit tombstones for rows that stop matching and grouped
+ * aggregations retract old values.
+ */
+export class KTable<K, V> {
+  /** @internal */
+  constructor(
+    private readonly dsl: DslContext,
+    /** @internal */
+    readonly info: TableInfo<K, V>,
+  ) {}
+
+  /** The store holding this table, for getKeyValueStore() in tests and interactive queries. */
+  get queryableStoreName(): string | undefined {
+    return this.info.storeName
+  }
+
+  filter(predicate: (key: K, value: V) => boolean, options?: NamedOptions): KTable<K, V> {
+    return this.derive('filter', 'KTABLE-FILTER-', tableFilterProcessor(predicate, false), this.info.valueSerde, options)
+  }
+
+  filterNot(predicate: (key: K, value: V) => boolean, options?: NamedOptions): KTable<K, V> {
+    return this.derive('filterNot', 'KTABLE-FILTER-', tableFilterProcessor(predicate, true), this.info.valueSerde, options)
+  }
+
+  mapValues<VR>(mapper: (key: K, value: V) => VR, options?: NamedOptions): KTable<K, VR> {
+    return this.derive('mapValues', 'KTABLE-MAPVALUES-', tableMapValuesProcessor(mapper), undefined, options)
+  }
+
+  /** The table's updates as a stream; a deleted key becomes a record with a null value. */
+  toStream(options?: NamedOptions): KStream<K, V | null> {
+    const name = this.dsl.nodeName('KTABLE-TOSTREAM-', options)
+    this.dsl.graph.addProcessor(name, tableToStreamProcessor<K, V>(), this.info.nodeName)
+    return new KStream<K, V | null>(this.dsl, {
+      nodeName: name,
+      keyChanged: false,
+      lineage: extendLineage(this.info.lineage, 'toStream', options?.name),
+      keySerde: this.info.keySerde,
+      // Null values never reach a serde, so the table's value serde fits the nullable stream.
+      valueSerde: this.info.valueSerde as Serde<V | null> | undefined,
+    })
+  }
+
+  /**
+   * Re-groups the table's rows by a new key for count/reduce/aggregate with retraction: when a
+   * row changes group, its old value is subtracted from the old group and added to the new one.
+   */
+  groupBy<KR, VR>(
+    selector: (key: K, value: V) => KeyValuePair<KR, VR>,
+    options: NamedOptions & { readonly key: Serde<KR>; readonly value: Serde<VR> },
+  ): KGroupedTable<KR, VR> {
+    const name = options.name ?? stableName(this.info.lineage, 'groupBy')
+    const mapName = this.dsl.nodeName('KTABLE-SELECT-')
+    this.dsl.graph.addProcessor(mapName, tableRepartitionMapProcessor(selector), this.info.nodeName)
+    const mapped: StreamInfo<KR, Change<VR>> = {
+      nodeName: mapName,
+      keyChanged: true,
+      lineage: extendLineage(this.info.lineage, 'groupBy', options.name),
+      keySerde: options.key,
+      valueSerde: undefined,
+    }
+    const repartitioned = this.dsl.repartition(mapped, name, { key: options.key, value: changeSerde(options.value) })
+    return new KGroupedTable<KR, VR>(this.dsl, { ...repartitioned, valueSerde: options.value }, options.key)
+  }
+
+  /**
+   * Holds back updates: `Suppressed.untilWindowCloses()` emits exactly one final result per
+   * window once stream time passes its end plus grace; `Suppressed.untilTimeLimit(ms)` emits a
+   * key's latest value once it has waited `ms` of stream time.
+   */
+  suppress(suppressed: Suppressed, options?: NamedOptions): KTable<K, V> {
+    const name = this.dsl.nodeName('KTABLE-SUPPRESS-', options)
+    if (suppressed.kind === 'untilWindowCloses' && this.info.window === undefined) {
+      throw new TopologyError('TOPOLOGY_INVALID', 'suppress(Suppressed.untilWindowCloses()) needs a windowed table: the result of a windowed aggregation', { node: name })
+    }
+    const storeName = suppressed.name ?? stableName(this.info.lineage, 'suppress')
+    const store = suppressStoreSpec(
+      storeName,
+      requireSerde(this.info.keySerde, 'suppress', 'key'),
+      requireSerde(this.info.valueSerde, 'suppress', 'value'),
+    )
+    const graceMs = this.info.window?.graceMs ?? 0
+    this.dsl.addStatefulProcessor(name, suppressProcessor<K, V>(suppressed, storeName, graceMs, requireSerde(this.info.keySerde, 'suppress', 'key')), this.info.nodeName, [store])
+    return new KTable<K, V>(this.dsl, { ...this.info, nodeName: name, storeName: undefined, lineage: extendLineage(this.info.lineage, 'suppress', options?.name) })
+  }
+
+  private derive<VR>(
+    operation: string,
+    prefix: string,
+    supplier: ProcessorSupplier<K, Change<V>, K, Change<VR>>,
+    valueSerde: Serde<VR> | undefined,
+    options: NamedOptions | undefined,
+  ): KTable<K, VR> {
+    const name = this.dsl.nodeName(prefix, options)
+    this.dsl.graph.addProcessor(name, supplier, this.info.nodeName)
+    return new KTable<K, VR>(this.dsl, {
+      nodeName: name,
+      keyChanged: false,
+      lineage: extendLineage(this.info.lineage, operation, options?.name),
+      keySerde: this.info.keySerde,
+      valueSerde,
+      storeName: undefined,
+      window: this.info.window,
+    })
+  }
+}
+
+/** Materializes a stream of (key, value-or-null) records as a table in a key-value store. */
+export function materializeTable<K, V>(dsl: DslContext, upstream: StreamInfo<K, V>, options: TableOptions<K, V>, operation: string): KTable<K, V> {
+  const storeName = options.name ?? stableName(upstream.lineage, operation)
+  const keySerde = requireSerde(options.key ?? upstream.keySerde, operation, 'key')
+  const valueSerde = requireSerde(options.value ?? upstream.valueSerde, operation, 'value')
+  const store = keyValueStoreSpec({ name: storeName, keySerde, valueSerde: valueAndTimestampSerde(valueSerde), persistent: options.inMemory !== true })
+  const name = dsl.nodeName('KTABLE-SOURCE-')
+  dsl.addStatefulProcessor(name, tableSourceProcessor<K, V>(storeName), upstream.nodeName, [store])
+  return new KTable<K, V>(dsl, {
+    nodeName: name,
+    keyChanged: false,
+    lineage: extendLineage(upstream.lineage, operation, options.name),
+    keySerde,
+    valueSerde,
+    storeName,
+    window: undefined,
+  })
+}
