@@ -1,0 +1,233 @@
+/**
+ * BrokerProducer on the embedded broker. send() queues; queued records are appended as one batch
+ * per partition at the end of the event-loop turn (Kafka's linger), or at once when the queue is
+ * long. Appends done by the linger are not acknowledged writes; flush() and commitTransaction()
+ * are, so their promises resolve only when the records are stored (fsynced by default).
+ *
+ * The client-side transaction state machine (the broker side is in transaction-coordinator.ts):
+ *
+ *   NEW ──connect()──▶ READY ──beginTransaction()──▶ IN_TRANSACTION ──commit/abort──▶ ENDING ──▶ READY
+ *                        ▲                                 │ a send failed, or the commit write did
+ *                        └────────abortTransaction()──── ABORTABLE ◀──┘
+ *   any ──a newer producer connected with the same transactionalId──▶ FENCED (every call: TASK_MIGRATED)
+ *   any ──close()──▶ CLOSED (an open transaction is aborted, a plain producer flushes first)
+ *
+ * A plain (non-transactional) producer lives in READY.
+ */
+import { StreamfoldError, TaskMigratedError, isStreamfoldError } from '../../../errors'
+import type { BrokerProducer, GroupConsumer, OutgoingRecord, ProducerOptions, TopicPartitionOffset } from '../broker'
+import { defaultPartition } from '../murmur2'
+import type { BrokerCore } from './broker-core'
+import { EmbeddedConsumer } from './embedded-consumer'
+import type { AppendEntry } from './log-manager'
+import type { PartitionLog } from './partition-log'
+import type { ProducerIdentity } from './transaction-coordinator'
+
+type ProducerState = 'new' | 'ready' | 'in_transaction' | 'ending' | 'abortable' | 'fenced' | 'closed'
+
+/** Above this many queued records, append now instead of at the end of the turn. */
+const MAX_QUEUED_RECORDS = 4096
+
+export class EmbeddedProducer implements BrokerProducer {
+  private state: ProducerState = 'new'
+  private identity: ProducerIdentity | undefined
+  private queue: OutgoingRecord[] = []
+  private lingering = false
+  private readonly inFlight = new Set<Promise<void>>()
+  /** The first failure since the last flush/commit/abort. */
+  private failure: unknown
+  /** Null-key records stick to one partition per topic per batch, like Kafka's sticky partitioner. */
+  private sticky = 0
+
+  constructor(
+    private readonly core: BrokerCore,
+    private readonly options: ProducerOptions,
+  ) {
+    if (options.transactionalId === undefined) this.state = 'ready'
+  }
+
+  async connect(): Promise<void> {
+    this.assertNot('closed', 'fenced')
+    this.core.assertOpen()
+    const { transactionalId } = this.options
+    if (transactionalId === undefined || this.identity !== undefined) return
+    this.identity = await this.core.transactions.initProducer(transactionalId)
+    this.state = 'ready'
+  }
+
+  send(record: OutgoingRecord): void {
+    this.checkFenced()
+    if (this.state === 'closed') throw new StreamfoldError('ILLEGAL_STATE', 'producer is closed')
+    if (this.transactional && this.state !== 'in_transaction' && this.state !== 'abortable') {
+      throw new StreamfoldError('ILLEGAL_STATE', 'a transactional producer can only send inside a transaction', { topic: record.topic })
+    }
+    this.queue.push(record)
+    if (this.queue.length >= MAX_QUEUED_RECORDS) this.drain(false)
+    else if (!this.lingering) {
+      this.lingering = true
+      setImmediate(() => {
+        this.lingering = false
+        if (this.state !== 'closed' && this.state !== 'fenced') this.drain(false)
+      })
+    }
+  }
+
+  async flush(): Promise<void> {
+    this.assertNot('closed')
+    this.checkFenced()
+    this.drain(true)
+    await this.settle()
+    this.throwFailure()
+  }
+
+  async beginTransaction(): Promise<void> {
+    this.requireTransactional()
+    this.checkFenced()
+    if (this.state !== 'ready') throw new StreamfoldError('ILLEGAL_STATE', `cannot begin a transaction in state ${this.state}`)
+    this.state = 'in_transaction'
+  }
+
+  async sendOffsetsToTransaction(offsets: readonly TopicPartitionOffset[], consumer: GroupConsumer): Promise<void> {
+    this.requireTransactional()
+    this.checkFenced()
+    if (this.state !== 'in_transaction') throw new StreamfoldError('ILLEGAL_STATE', `cannot send offsets in state ${this.state}`)
+    if (!(consumer instanceof EmbeddedConsumer)) throw new StreamfoldError('CONFIG_INVALID', 'sendOffsetsToTransaction needs a consumer of the same embedded broker')
+    consumer.checkOwnership(offsets)
+    this.core.transactions.addOffsets(this.identity!, consumer.groupId, offsets)
+  }
+
+  async commitTransaction(): Promise<void> {
+    this.requireTransactional()
+    this.checkFenced()
+    if (this.state === 'abortable') this.throwFailure(true)
+    if (this.state !== 'in_transaction') throw new StreamfoldError('ILLEGAL_STATE', `cannot commit in state ${this.state}`)
+    this.drain(false)
+    await this.settle()
+    if (this.failure !== undefined) {
+      this.state = 'abortable'
+      this.throwFailure(true)
+    }
+    await this.end(true)
+  }
+
+  async abortTransaction(): Promise<void> {
+    this.requireTransactional()
+    this.checkFenced()
+    if (this.state !== 'in_transaction' && this.state !== 'abortable') throw new StreamfoldError('ILLEGAL_STATE', `cannot abort in state ${this.state}`)
+    this.queue = [] // never appended: nothing to undo
+    await this.settle()
+    this.failure = undefined
+    await this.end(false)
+  }
+
+  async close(): Promise<void> {
+    if (this.state === 'closed') return
+    try {
+      if (!this.transactional && this.state === 'ready' && !this.core.closed) await this.flush()
+      else if ((this.state === 'in_transaction' || this.state === 'abortable') && !this.core.closed) await this.abortTransaction()
+    } catch (error) {
+      if (!isStreamfoldError(error) || error.code !== 'TASK_MIGRATED') throw error
+    } finally {
+      this.queue = []
+      this.state = 'closed'
+      this.core.untrack(this)
+    }
+  }
+
+  private get transactional(): boolean {
+    return this.options.transactionalId !== undefined
+  }
+
+  private async end(commit: boolean): Promise<void> {
+    this.state = 'ending'
+    try {
+      await this.core.transactions.end(this.identity!, commit)
+      this.state = 'ready'
+    } catch (error) {
+      this.state = isStreamfoldError(error) && error.code === 'TASK_MIGRATED' ? 'fenced' : 'abortable'
+      throw error
+    }
+  }
+
+  /** Appends the queued records, one batch per partition, in one write. */
+  private drain(acknowledged: boolean): void {
+    const records = this.queue
+    this.queue = []
+    const batches = new Map<PartitionLog, OutgoingRecord[]>()
+    for (const record of records) {
+      try {
+        const log = this.partitionFor(record)
+        const batch = batches.get(log)
+        if (batch === undefined) batches.set(log, [record])
+        else batch.push(record)
+      } catch (error) {
+        this.fail(error)
+      }
+    }
+    this.sticky++
+    if (batches.size === 0 && !acknowledged) return
+    const entries: AppendEntry[] = [...batches].map(([log, list]) => ({ log, records: list }))
+    let appended: Promise<void>
+    try {
+      appended = this.identity === undefined ? this.core.logs.append(entries, { acknowledged }) : this.core.transactions.append(this.identity, entries, acknowledged)
+    } catch (error) {
+      this.fail(error)
+      return
+    }
+    const tracked: Promise<void> = appended.catch((error: unknown) => this.fail(error)).finally(() => this.inFlight.delete(tracked))
+    this.inFlight.add(tracked)
+  }
+
+  private partitionFor(record: OutgoingRecord): PartitionLog {
+    const topic = this.core.logs.require(record.topic)
+    const count = topic.partitions.length
+    const partition = record.partition ?? (record.key === null ? this.sticky % count : defaultPartition(record.key, count))
+    const log = topic.partitions[partition]
+    if (log === undefined) throw new StreamfoldError('TOPIC_NOT_FOUND', 'partition does not exist', { topic: record.topic, partition })
+    return log
+  }
+
+  /** Waits for every append started so far. */
+  private async settle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight])
+  }
+
+  private fail(error: unknown): void {
+    if (this.failure === undefined) this.failure = error
+    if (this.state === 'in_transaction') this.state = 'abortable'
+    if (isStreamfoldError(error) && error.code === 'TASK_MIGRATED') this.state = 'fenced'
+  }
+
+  private throwFailure(keep = false): void {
+    const failure = this.failure
+    if (failure === undefined) return
+    if (!keep) this.failure = undefined
+    throw failure
+  }
+
+  private checkFenced(): void {
+    if (this.state === 'fenced') throw new TaskMigratedError(`transactional producer '${this.options.transactionalId}' was fenced by a newer instance`)
+    if (this.identity === undefined) {
+      if (this.transactional && this.state !== 'closed') throw new StreamfoldError('ILLEGAL_STATE', 'transactional producer used before connect()')
+      return
+    }
+    try {
+      this.core.transactions.checkCurrent(this.identity)
+    } catch (error) {
+      this.state = 'fenced'
+      throw error
+    }
+  }
+
+  private requireTransactional(): void {
+    this.assertNot('closed')
+    if (!this.transactional) throw new StreamfoldError('ILLEGAL_STATE', 'transactions need a producer with a transactionalId')
+  }
+
+  private assertNot(...states: ProducerState[]): void {
+    if (states.includes(this.state)) {
+      if (this.state === 'fenced') this.checkFenced()
+      throw new StreamfoldError('ILLEGAL_STATE', `producer is ${this.state}`)
+    }
+  }
+}

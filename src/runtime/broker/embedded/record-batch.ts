@@ -1,0 +1,159 @@
+/**
+ * The binary format of one log entry: a batch of records with consecutive offsets, as Kafka
+ * stores them. One batch per partition per producer flush keeps LevelDB entries few and large.
+ *
+ *   header  u8 version | u8 attributes | u32 producerId | u32 lastOffsetDelta | u32 count
+ *           | f64 maxTimestamp | f64 cleanedAt                                   (30 bytes)
+ *   record  u32 offsetDelta | f64 timestamp | i32 keyLength (-1: null) | key
+ *           | i32 valueLength (-1: null) | value | u16 headerCount
+ *           | (u16 nameLength | name utf8 | u32 valueLength | value) per header
+ *
+ * lastOffsetDelta survives compaction, so a batch emptied by the cleaner still spans its offsets.
+ */
+import type { HeaderEntry } from '../../../record-headers'
+import type { BrokerRecord } from '../broker'
+
+const VERSION = 1
+const HEADER_SIZE = 30
+
+export const BATCH_TRANSACTIONAL = 0b001
+export const BATCH_CONTROL = 0b010
+/** With BATCH_CONTROL: a commit marker (else an abort marker). */
+export const BATCH_COMMIT = 0b100
+
+export interface BatchHeader {
+  readonly attributes: number
+  /** 0 for records written outside a transaction. */
+  readonly producerId: number
+  readonly lastOffsetDelta: number
+  readonly count: number
+  readonly maxTimestamp: number
+  /** When the cleaner first rewrote this batch (0: never); starts tombstones' delete.retention.ms. */
+  readonly cleanedAt: number
+}
+
+/** A record of a batch, offsets relative to the batch's base offset. */
+export interface BatchRecord {
+  /** Defaults to the record's index in the batch. */
+  readonly offsetDelta?: number
+  readonly timestamp: number
+  readonly key: Buffer | null
+  readonly value: Buffer | null
+  readonly headers: readonly HeaderEntry[]
+}
+
+const NO_HEADERS: readonly HeaderEntry[] = Object.freeze([])
+
+export function encodeBatch(
+  header: Omit<BatchHeader, 'count' | 'maxTimestamp'>,
+  records: readonly BatchRecord[],
+): Buffer {
+  let size = HEADER_SIZE
+  let maxTimestamp = 0
+  for (const r of records) {
+    size += 4 + 8 + 4 + 4 + 2 + (r.key?.length ?? 0) + (r.value?.length ?? 0)
+    for (const [name, value] of r.headers) size += 2 + Buffer.byteLength(name, 'utf8') + 4 + value.length
+    if (r.timestamp > maxTimestamp) maxTimestamp = r.timestamp
+  }
+  const b = Buffer.allocUnsafe(size)
+  b[0] = VERSION
+  b[1] = header.attributes
+  b.writeUInt32BE(header.producerId, 2)
+  b.writeUInt32BE(header.lastOffsetDelta, 6)
+  b.writeUInt32BE(records.length, 10)
+  b.writeDoubleBE(maxTimestamp, 14)
+  b.writeDoubleBE(header.cleanedAt, 22)
+  let at = HEADER_SIZE
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!
+    b.writeUInt32BE(r.offsetDelta ?? i, at)
+    b.writeDoubleBE(r.timestamp, at + 4)
+    at = writeBytes(b, r.key, at + 12)
+    at = writeBytes(b, r.value, at)
+    b.writeUInt16BE(r.headers.length, at)
+    at += 2
+    for (const [name, value] of r.headers) {
+      const n = b.write(name, at + 2, 'utf8')
+      b.writeUInt16BE(n, at)
+      at += 2 + n
+      b.writeUInt32BE(value.length, at)
+      value.copy(b, at + 4)
+      at += 4 + value.length
+    }
+  }
+  return b
+}
+
+export function readBatchHeader(b: Buffer): BatchHeader {
+  if (b[0] !== VERSION) throw new Error(`unknown log batch version ${b[0]}`)
+  return {
+    attributes: b[1]!,
+    producerId: b.readUInt32BE(2),
+    lastOffsetDelta: b.readUInt32BE(6),
+    count: b.readUInt32BE(10),
+    maxTimestamp: b.readDoubleBE(14),
+    cleanedAt: b.readDoubleBE(22),
+  }
+}
+
+/**
+ * Appends to `out` the records of batch `b` (based at `baseOffset`) whose offsets lie in
+ * [from, to). Keys, values and header values are views into `b`, which must not be reused.
+ */
+export function decodeBatchInto(
+  b: Buffer,
+  tp: { readonly topic: string; readonly partition: number },
+  baseOffset: number,
+  from: number,
+  to: number,
+  out: BrokerRecord[],
+): void {
+  const count = b.readUInt32BE(10)
+  let at = HEADER_SIZE
+  for (let i = 0; i < count; i++) {
+    const offset = baseOffset + b.readUInt32BE(at)
+    const timestamp = b.readDoubleBE(at + 4)
+    at += 12
+    const keyLength = b.readInt32BE(at)
+    const key = keyLength < 0 ? null : b.subarray(at + 4, at + 4 + keyLength)
+    at += 4 + Math.max(keyLength, 0)
+    const valueLength = b.readInt32BE(at)
+    const value = valueLength < 0 ? null : b.subarray(at + 4, at + 4 + valueLength)
+    at += 4 + Math.max(valueLength, 0)
+    const headerCount = b.readUInt16BE(at)
+    at += 2
+    let headers = NO_HEADERS
+    if (headerCount > 0) {
+      const list: HeaderEntry[] = []
+      for (let h = 0; h < headerCount; h++) {
+        const n = b.readUInt16BE(at)
+        const name = b.toString('utf8', at + 2, at + 2 + n)
+        at += 2 + n
+        const vl = b.readUInt32BE(at)
+        list.push([name, b.subarray(at + 4, at + 4 + vl)])
+        at += 4 + vl
+      }
+      headers = list
+    }
+    if (offset >= from && offset < to) {
+      out.push({ topic: tp.topic, partition: tp.partition, offset, timestamp, key, value, headers })
+    }
+  }
+}
+
+/** Every record of a batch with its relative offset, for the cleaner's rewrite. */
+export function batchRecords(b: Buffer): BatchRecord[] {
+  const records: BrokerRecord[] = []
+  decodeBatchInto(b, { topic: '', partition: 0 }, 0, 0, Number.MAX_SAFE_INTEGER, records)
+  return records.map((r) => ({ offsetDelta: r.offset, timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers }))
+}
+
+function writeBytes(b: Buffer, bytes: Buffer | null, at: number): number {
+  if (bytes === null) {
+    b.writeInt32BE(-1, at)
+    return at + 4
+  }
+  b.writeInt32BE(bytes.length, at)
+  bytes.copy(b, at + 4)
+  return at + 4 + bytes.length
+}

@@ -1,0 +1,204 @@
+/**
+ * Transactions, broker side (Kafka's transaction coordinator). One entry per transactional id:
+ *
+ *                 initProducer(): new epoch; an open transaction of the old epoch is aborted
+ *     (unknown) ───────────────────────────────▶ EMPTY ◀─────────────────────────┐
+ *                                                  │ first batch on a partition,  │ end(commit | abort):
+ *                                                  │ or offsets sent              │ markers + index/offsets
+ *                                                  ▼                              │ + entry, ONE write
+ *                                               ONGOING ──────────────────────────┘
+ *
+ * - A batch of an ONGOING transaction is stored (read_uncommitted sees it) but holds its
+ *   partition's LSO down, so read_committed readers stop before it.
+ * - Commit writes a COMMIT marker on each partition, the group offsets sent to the transaction
+ *   and the EMPTY entry in one atomic write; abort writes ABORT markers, aborted-index entries
+ *   and the EMPTY entry. Markers occupy one offset each, as in Kafka.
+ * - The entry lists the partitions an open transaction wrote to (stored with its first batch
+ *   there), so opening a data directory after a crash aborts every ONGOING transaction.
+ * - A producer holding an older epoch is fenced: each of its calls fails with TASK_MIGRATED.
+ */
+import { StreamfoldError, TaskMigratedError } from '../../../errors'
+import type { TopicPartitionOffset } from '../broker'
+import type { GroupOffsets } from './group-offsets'
+import { getValue, scanAll, type KvOp, type KvStore } from './kv-store'
+import type { AppendEntry, LogManager } from './log-manager'
+import type { Notifier } from './notifier'
+import type { PartitionLog } from './partition-log'
+import { BATCH_COMMIT, BATCH_CONTROL, BATCH_TRANSACTIONAL, encodeBatch } from './record-batch'
+import { decodeOffset, encodeAborted, encodeOffset, storageKeys } from './storage-keys'
+import type { WritePipeline } from './write-pipeline'
+
+export interface ProducerIdentity {
+  readonly transactionalId: string
+  readonly producerId: number
+  readonly epoch: number
+}
+
+interface TransactionEntry {
+  readonly producerId: number
+  epoch: number
+  /** Partitions the open transaction wrote to -> first offset there. */
+  readonly partitions: Map<PartitionLog, number>
+  /** Offsets sent to the open transaction, per group (stored only by a commit). */
+  readonly offsets: Map<string, TopicPartitionOffset[]>
+  /** A commit or abort is being written: no new batches until it is done. */
+  ending: boolean
+}
+
+interface StoredEntry {
+  readonly producerId: number
+  readonly epoch: number
+  readonly partitions: readonly (readonly [topic: string, topicId: number, partition: number, firstOffset: number])[]
+}
+
+const NEXT_PRODUCER_ID = 'nextProducerId'
+
+export class TransactionCoordinator {
+  private readonly entries = new Map<string, TransactionEntry>()
+
+  private constructor(
+    private readonly logs: LogManager,
+    private readonly offsets: GroupOffsets,
+    private readonly pipeline: WritePipeline,
+    private readonly notifier: Notifier,
+    private nextProducerId: number,
+  ) {}
+
+  /** Loads every transactional id and aborts the transactions a crash left open. */
+  static async open(
+    store: KvStore,
+    deps: { logs: LogManager; offsets: GroupOffsets; pipeline: WritePipeline; notifier: Notifier },
+  ): Promise<TransactionCoordinator> {
+    const next = await getValue(store, storageKeys.meta(NEXT_PRODUCER_ID))
+    const coordinator = new TransactionCoordinator(deps.logs, deps.offsets, deps.pipeline, deps.notifier, next === undefined ? 1 : decodeOffset(next))
+    const ops: KvOp[] = []
+    const effects: (() => void)[] = []
+    await scanAll(store, storageKeys.transactionRange(), (key, value) => {
+      const stored = JSON.parse(value.toString('utf8')) as StoredEntry
+      const entry: TransactionEntry = { producerId: stored.producerId, epoch: stored.epoch, partitions: new Map(), offsets: new Map(), ending: false }
+      for (const [topic, topicId, partition, first] of stored.partitions) {
+        const found = deps.logs.topic(topic)
+        const log = found?.id === topicId ? found.partitions[partition] : undefined
+        if (log === undefined) continue // topic deleted since: nothing left to abort
+        log.transactionStarted(entry.producerId, first)
+        entry.partitions.set(log, first)
+      }
+      const transactionalId = key.toString('utf8', 1)
+      coordinator.entries.set(transactionalId, entry)
+      if (entry.partitions.size > 0) effects.push(coordinator.endOps(transactionalId, entry, false, ops))
+    })
+    if (ops.length > 0) await deps.pipeline.submit(ops, { acknowledged: true, onDurable: () => effects.forEach((e) => e()) })
+    return coordinator
+  }
+
+  /** Starts a new epoch for `transactionalId`, fencing older producers and aborting their open
+   *  transaction. Resolves once stored. */
+  async initProducer(transactionalId: string): Promise<ProducerIdentity> {
+    let entry = this.entries.get(transactionalId)
+    const ops: KvOp[] = []
+    let effect: (() => void) | undefined
+    if (entry === undefined) {
+      entry = { producerId: this.nextProducerId++, epoch: 0, partitions: new Map(), offsets: new Map(), ending: false }
+      this.entries.set(transactionalId, entry)
+      ops.push({ type: 'put', key: storageKeys.meta(NEXT_PRODUCER_ID), value: encodeOffset(this.nextProducerId) })
+    } else {
+      entry.epoch++
+      if (entry.partitions.size > 0 || entry.offsets.size > 0) effect = this.endOps(transactionalId, entry, false, ops)
+    }
+    ops.push(this.entryOp(transactionalId, entry))
+    const identity = { transactionalId, producerId: entry.producerId, epoch: entry.epoch }
+    await this.pipeline.submit(ops, { acknowledged: true, onDurable: effect })
+    return identity
+  }
+
+  /** Throws TASK_MIGRATED unless `producer` holds the current epoch of its transactional id. */
+  checkCurrent(producer: ProducerIdentity): void {
+    const entry = this.entries.get(producer.transactionalId)
+    if (entry === undefined || entry.epoch !== producer.epoch) {
+      throw new TaskMigratedError(`transactional producer '${producer.transactionalId}' was fenced by a newer instance`)
+    }
+  }
+
+  /** Appends batches inside the producer's open transaction. */
+  append(producer: ProducerIdentity, entries: readonly AppendEntry[], acknowledged: boolean): Promise<void> {
+    const entry = this.current(producer)
+    let added = false
+    for (const e of entries) {
+      if (e.records.length === 0 || entry.partitions.has(e.log)) continue
+      // The batch about to be queued is this transaction's first on the partition.
+      entry.partitions.set(e.log, e.log.nextOffset)
+      added = true
+    }
+    // A new partition is stored with the batch itself, so recovery knows where to put markers.
+    const extraOps = added ? [this.entryOp(producer.transactionalId, entry)] : []
+    const tagged = entries.map((e) => ({ ...e, producerId: entry.producerId }))
+    return this.logs.append(tagged, { acknowledged, extraOps })
+  }
+
+  addOffsets(producer: ProducerIdentity, groupId: string, offsets: readonly TopicPartitionOffset[]): void {
+    const entry = this.current(producer)
+    const list = entry.offsets.get(groupId) ?? []
+    for (const o of offsets) list.push({ topic: o.topic, partition: o.partition, offset: o.offset })
+    entry.offsets.set(groupId, list)
+  }
+
+  /** Commits or aborts the open transaction (a no-op write if it touched nothing). */
+  async end(producer: ProducerIdentity, commit: boolean): Promise<void> {
+    const entry = this.current(producer)
+    const ops: KvOp[] = []
+    const effect = this.endOps(producer.transactionalId, entry, commit, ops)
+    entry.ending = true
+    try {
+      await this.pipeline.submit(ops, { acknowledged: true, onDurable: effect })
+    } finally {
+      entry.ending = false
+    }
+  }
+
+  /**
+   * Builds the one write that ends a transaction (markers, aborted index or group offsets, the
+   * EMPTY entry), resets the entry in memory, and returns what to do once that write is stored.
+   */
+  private endOps(transactionalId: string, entry: TransactionEntry, commit: boolean, ops: KvOp[]): () => void {
+    const { producerId } = entry
+    const ended: { log: PartitionLog; first: number; marker: number }[] = []
+    const attributes = BATCH_CONTROL | BATCH_TRANSACTIONAL | (commit ? BATCH_COMMIT : 0)
+    for (const [log, first] of entry.partitions) {
+      if (this.logs.topic(log.topic)?.id !== log.topicId) continue // deleted meanwhile
+      const marker = log.allocate(1)
+      ops.push({ type: 'put', key: storageKeys.log(log.topicId, log.partition, marker), value: encodeBatch({ attributes, producerId, lastOffsetDelta: 0, cleanedAt: 0 }, []) })
+      if (!commit) ops.push({ type: 'put', key: storageKeys.aborted(log.topicId, log.partition, marker), value: encodeAborted({ producerId, firstOffset: first }) })
+      ended.push({ log, first, marker })
+    }
+    const groups = commit ? [...entry.offsets] : []
+    for (const [groupId, offsets] of groups) ops.push(...this.offsets.ops(groupId, offsets))
+    entry.partitions.clear()
+    entry.offsets.clear()
+    ops.push(this.entryOp(transactionalId, entry))
+    return () => {
+      for (const { log, first, marker } of ended) {
+        if (!commit) log.addAborted({ producerId, firstOffset: first, lastOffset: marker })
+        log.transactionEnded(producerId)
+        log.advanceHighWatermark(marker + 1)
+      }
+      for (const [groupId, offsets] of groups) this.offsets.apply(groupId, offsets)
+      this.notifier.notify()
+    }
+  }
+
+  private current(producer: ProducerIdentity): TransactionEntry {
+    this.checkCurrent(producer)
+    const entry = this.entries.get(producer.transactionalId)!
+    if (entry.ending) throw new StreamfoldError('ILLEGAL_STATE', `transaction of '${producer.transactionalId}' is being committed or aborted`)
+    return entry
+  }
+
+  private entryOp(transactionalId: string, entry: TransactionEntry): KvOp {
+    const stored: StoredEntry = {
+      producerId: entry.producerId,
+      epoch: entry.epoch,
+      partitions: [...entry.partitions].map(([log, first]) => [log.topic, log.topicId, log.partition, first] as const),
+    }
+    return { type: 'put', key: storageKeys.transaction(transactionalId), value: Buffer.from(JSON.stringify(stored), 'utf8') }
+  }
+}
