@@ -106,20 +106,16 @@ export class KafkaGroupConsumer implements GroupConsumer {
     await this.serveRebalances()
     if (this.seeks.size > 0) await Promise.all(this.seeks)
     const fetchedIn = this.served
-    this.client.setDefaultConsumeTimeout(Math.max(0, Math.floor(timeoutMs)))
-    const consumed = call<NativeMessage[]>((cb) => this.client.consume(maxRecords, cb))
-    this.consuming = consumed.catch(() => undefined)
-    let messages: NativeMessage[]
-    try {
-      messages = await consumed
-    } catch (error) {
+    let messages = await this.consume(maxRecords, timeoutMs)
+    if (messages === MAX_POLL_EXCEEDED) {
+      // We stopped polling for max.poll.interval.ms and librdkafka left the group. It hands over the
+      // "lost" rebalance only from a later consume call: make those here, so this poll reports it.
       messages = []
-      const native = asNative(error)
-      if (native === undefined || native.isFatal === true) throw brokerError('poll', error)
-      // Transient (broker down, unknown topic while it is being created): librdkafka retries.
-      this.log.warn({ code: native.code, reason: native.message }, 'consume error')
-    } finally {
-      this.consuming = undefined
+      for (let i = 0; i < 10 && this.pending.length === 0; i++) {
+        const more = await this.consume(maxRecords, 100)
+        if (more !== MAX_POLL_EXCEEDED) messages.push(...more)
+        await new Promise((r) => setImmediate(r))
+      }
     }
     await this.serveRebalances()
     const records: BrokerRecord[] = []
@@ -149,6 +145,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
    *  onAssigned, a seek of a new partition becomes its start offset instead (a native seek there
    *  would be overridden by librdkafka's own committed-offset lookup). */
   seek(position: TopicPartitionOffset): void {
+    this.requireOwned([position], 'seek')
     if (this.assigning?.capture(position, 'seek', position.offset) === true) return
     const { topic, partition, offset } = position
     const done = new Promise<void>((resolve) => {
@@ -219,6 +216,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
   }
 
   private setPaused(partitions: readonly TopicPartition[], what: 'pause' | 'resume'): void {
+    this.requireOwned(partitions, what)
     const native = this.assigning === undefined ? partitions : partitions.filter((p) => !this.assigning!.capture(p, what))
     if (native.length === 0) return
     try {
@@ -226,6 +224,13 @@ export class KafkaGroupConsumer implements GroupConsumer {
       else this.client.resume(toNativePartitions(native))
     } catch (error) {
       throw brokerError(what, error)
+    }
+  }
+
+  /** librdkafka ignores or defers requests on partitions it does not own; the port says they fail. */
+  private requireOwned(partitions: readonly TopicPartition[], what: string): void {
+    for (const p of partitions) {
+      if (!this.owned.has(partitionKey(p))) throw new StreamfoldError('ILLEGAL_STATE', `${what} of a partition not assigned to this consumer`, p)
     }
   }
 
@@ -251,6 +256,24 @@ export class KafkaGroupConsumer implements GroupConsumer {
     this.log.debug({ kind: event.kind, partitions: partitions.length }, 'rebalance')
     if (this.state === 'closing' || this.state === 'closed') this.applyNative(event)
     else this.pending.push(event)
+  }
+
+  /** One native consume; transient errors are logged and read as "no records". */
+  private async consume(maxRecords: number, timeoutMs: number): Promise<NativeMessage[] | typeof MAX_POLL_EXCEEDED> {
+    this.client.setDefaultConsumeTimeout(Math.max(0, Math.floor(timeoutMs)))
+    const consumed = call<NativeMessage[]>((cb) => this.client.consume(maxRecords, cb))
+    this.consuming = consumed.catch(() => undefined)
+    try {
+      return await consumed
+    } catch (error) {
+      const native = asNative(error)
+      if (native === undefined || native.isFatal === true) throw brokerError('poll', error)
+      // Transient (broker down, unknown topic while it is being created): librdkafka retries.
+      this.log.warn({ code: native.code, reason: native.message }, 'consume error')
+      return native.code === ERR.MAX_POLL_EXCEEDED ? MAX_POLL_EXCEEDED : []
+    } finally {
+      this.consuming = undefined
+    }
   }
 
   private async serveRebalances(): Promise<void> {
@@ -336,6 +359,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
     }
   }
 }
+
+const MAX_POLL_EXCEEDED = Symbol('max.poll.interval.ms exceeded')
 
 /** librdkafka's logical offsets. */
 const OFFSET_BEGINNING = -2

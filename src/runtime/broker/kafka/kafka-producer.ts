@@ -22,6 +22,13 @@ import { toNativeHeaders } from './kafka-records'
 import { createNativeProducer, ERR, type NativeDeliveryReport, type NativeError, type NativeProducer } from './rdkafka'
 
 const POLL_INTERVAL_MS = 5
+/** A zero-length view into real memory. The binding sends a zero-length Buffer without backing
+ *  memory (Buffer.alloc(0), Buffer.from('')) as null, which Kafka distinguishes from empty. */
+const EMPTY = Buffer.alloc(1).subarray(0, 0)
+
+function keepEmpty(b: Buffer | null): Buffer | null {
+  return b !== null && b.length === 0 ? EMPTY : b
+}
 const COMMIT_ATTEMPTS = 3
 
 export interface KafkaProducerContext {
@@ -43,6 +50,8 @@ export class KafkaProducer implements BrokerProducer {
   private idleWaiters: (() => void)[] = []
   private connecting: Promise<void> | undefined
   private ready = false
+  /** Between a successful beginTransaction and the end of commit or abort. */
+  private inTransaction = false
   private closing: Promise<void> | undefined
 
   constructor(private readonly ctx: KafkaProducerContext) {
@@ -59,6 +68,10 @@ export class KafkaProducer implements BrokerProducer {
 
   send(record: OutgoingRecord): void {
     if (!this.ready) throw new StreamfoldError('ILLEGAL_STATE', 'send before connect() resolved or after close()', { topic: record.topic })
+    // librdkafka would only fail the delivery later; the caller's bug is clearer here.
+    if (this.ctx.transactionalId !== undefined && !this.inTransaction) {
+      throw new StreamfoldError('ILLEGAL_STATE', 'send on a transactional producer outside a transaction', { topic: record.topic })
+    }
     if (this.backlogHead < this.backlog.length || !this.tryProduce(record)) this.backlog.push(record)
   }
 
@@ -82,6 +95,7 @@ export class KafkaProducer implements BrokerProducer {
     await call((cb) => this.client.beginTransaction(cb)).catch((error: unknown) => {
       throw transactionError('beginTransaction', error)
     })
+    this.inTransaction = true
   }
 
   async sendOffsetsToTransaction(offsets: readonly TopicPartitionOffset[], consumer: GroupConsumer): Promise<void> {
@@ -107,6 +121,7 @@ export class KafkaProducer implements BrokerProducer {
     for (let attempt = 1; ; attempt++) {
       try {
         await call((cb) => this.client.commitTransaction(this.ctx.operationTimeoutMs, cb))
+        this.inTransaction = false
         return
       } catch (error) {
         // librdkafka allows calling commit again after a retriable error (e.g. a timeout).
@@ -127,6 +142,7 @@ export class KafkaProducer implements BrokerProducer {
     } catch (error) {
       throw transactionError('abortTransaction', error)
     }
+    this.inTransaction = false
     // abort purges queued records; their reports must not fail the next transaction's flush.
     await this.waitIdle(this.ctx.operationTimeoutMs)
     this.firstError = undefined
@@ -178,7 +194,7 @@ export class KafkaProducer implements BrokerProducer {
   /** false when librdkafka's queue is full; any other refusal becomes the pending delivery error. */
   private tryProduce(r: OutgoingRecord): boolean {
     try {
-      this.client.produce(r.topic, r.partition ?? -1, r.value, r.key, r.timestamp, undefined, toNativeHeaders(r.headers))
+      this.client.produce(r.topic, r.partition ?? -1, keepEmpty(r.value), keepEmpty(r.key), r.timestamp, undefined, toNativeHeaders(r.headers))
       this.inFlight++
       return true
     } catch (error) {
