@@ -11,8 +11,10 @@ export interface BrokerCapabilities {
   /** Topics with a chosen partition count can be made: by admin, or by the createTopics hook. */
   readonly topicsWithPartitions: boolean
   readonly deleteTopics: boolean
-  /** Transactional producers: init/fencing, begin, commit, abort. */
+  /** Transactional producers: init, begin, send, commit, abort. */
   readonly transactions: boolean
+  /** A second producer with the same transactionalId fences the first (default: `transactions`). */
+  readonly fencing?: boolean
   /** read_committed hides open and aborted transactions (the LSO), also in endOffsets. */
   readonly readCommitted: boolean
   /** Offsets sent to a transaction become the group's committed offsets when it commits. */

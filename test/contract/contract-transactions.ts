@@ -20,6 +20,7 @@ export function describeTransactionContract(ctx: ContractContext): void {
   const reason = !caps.transactions ? 'no transactions' : !caps.topicsWithPartitions ? 'cannot create topics with a chosen partition count' : ''
   const txIt = itIf(reason === '', reason)
   const committedIt = itIf(reason === '' && caps.readCommitted, reason || 'read_committed isolation not supported')
+  const fencingIt = itIf(reason === '' && (caps.fencing ?? true), reason || 'a second producer with the same transactionalId does not fence the first')
   const offsetsIt = itIf(reason === '' && caps.transactionalOffsets, reason || 'offsets sent in a transaction are not committed')
   const producers: BrokerProducer[] = []
   const producer = async (t: BrokerUnderTest, transactionalId: string): Promise<BrokerProducer> => {
@@ -142,7 +143,7 @@ export function describeTransactionContract(ctx: ContractContext): void {
       }
     })
 
-    txIt('a newer producer with the same transactionalId fences the older one and aborts its transaction', async () => {
+    fencingIt('a newer producer with the same transactionalId fences the older one and aborts its transaction', async () => {
       const t = ctx.current()
       const topic = freshTopic('tx-fence')
       const id = freshTopic('tx')

@@ -39,6 +39,9 @@ export interface EmbeddedBrokerOptions {
   readonly syncAcknowledgedWrites?: boolean
   /** How often compaction and retention run in the background (default 30 s; 0: never). */
   readonly cleanerIntervalMs?: number
+  /** Kafka's transaction.timeout.ms (default 60 s): a transaction open longer is aborted and its
+   *  producer fenced. Checked every min(timeout, 10 s). */
+  readonly transactionTimeoutMs?: number
   readonly logger?: Logger
 }
 
@@ -50,6 +53,8 @@ export async function createEmbeddedBroker(options: EmbeddedBrokerOptions): Prom
   if (!Number.isInteger(defaultPartitions) || defaultPartitions < 1) {
     throw new StreamfoldError('CONFIG_INVALID', `defaultPartitions must be a positive integer, got ${defaultPartitions}`)
   }
+  const transactionTimeoutMs = options.transactionTimeoutMs ?? 60_000
+  if (!(transactionTimeoutMs > 0)) throw new StreamfoldError('CONFIG_INVALID', `transactionTimeoutMs must be positive, got ${transactionTimeoutMs}`)
   let store: KvStore
   if (options.dataDir !== undefined) {
     await mkdir(options.dataDir, { recursive: true })
@@ -65,7 +70,10 @@ export async function createEmbeddedBroker(options: EmbeddedBrokerOptions): Prom
     const offsets = await GroupOffsets.load(store, pipeline)
     const transactions = await TransactionCoordinator.open(store, { logs, offsets, pipeline, notifier })
     const groups = new GroupCoordinator(logs)
-    const broker = new EmbeddedBroker({ store, pipeline, notifier, logs, offsets, transactions, groups, logger }, options.cleanerIntervalMs ?? 30_000)
+    const broker = new EmbeddedBroker(
+      { store, pipeline, notifier, logs, offsets, transactions, groups, logger },
+      { cleanerIntervalMs: options.cleanerIntervalMs ?? 30_000, transactionTimeoutMs },
+    )
     logger.info({ dataDir: options.dataDir ?? null, topics: [...logs.allTopics()].length }, 'embedded broker open')
     return broker
   } catch (error) {
@@ -79,12 +87,15 @@ export class EmbeddedBroker implements Broker {
   private readonly core: BrokerCore
   private readonly cleaner: LogCleaner
   private readonly clients = new Set<{ close(): Promise<void> }>()
-  private readonly timer: NodeJS.Timeout | undefined
+  private readonly timers: NodeJS.Timeout[] = []
   private closing: Promise<void> | undefined
   private closed = false
 
   /** Use createEmbeddedBroker(). */
-  constructor(parts: Omit<BrokerCore, 'assertOpen' | 'closed' | 'untrack'>, cleanerIntervalMs: number) {
+  constructor(
+    parts: Omit<BrokerCore, 'assertOpen' | 'closed' | 'untrack'>,
+    intervals: { readonly cleanerIntervalMs: number; readonly transactionTimeoutMs: number },
+  ) {
     const broker = this
     this.core = {
       ...parts,
@@ -101,12 +112,14 @@ export class EmbeddedBroker implements Broker {
       },
     }
     this.cleaner = new LogCleaner(parts.store, parts.pipeline, parts.logs, parts.logger)
-    if (cleanerIntervalMs > 0) {
-      this.timer = setInterval(() => {
-        this.cleaner.run(false).catch((error: unknown) => parts.logger.error({ err: error }, 'log cleaner pass failed'))
-      }, cleanerIntervalMs)
-      this.timer.unref()
+    if (intervals.cleanerIntervalMs > 0) {
+      this.every(intervals.cleanerIntervalMs, () => this.cleaner.run(false).then(() => undefined), 'log cleaner pass failed')
     }
+    const { transactionTimeoutMs } = intervals
+    this.every(Math.min(transactionTimeoutMs, 10_000), async () => {
+      const expired = await parts.transactions.abortExpired(Date.now(), transactionTimeoutMs)
+      if (expired.length > 0) parts.logger.warn({ transactionalIds: expired, transactionTimeoutMs }, 'aborted transactions open past the transaction timeout')
+    }, 'aborting expired transactions failed')
   }
 
   admin(): EmbeddedAdmin {
@@ -141,7 +154,7 @@ export class EmbeddedBroker implements Broker {
   }
 
   private async shutdown(): Promise<void> {
-    if (this.timer !== undefined) clearInterval(this.timer)
+    for (const timer of this.timers) clearInterval(timer)
     // Closing the clients flushes plain producers, aborts open transactions and leaves groups.
     for (const client of [...this.clients]) await client.close().catch(() => undefined)
     this.closed = true
@@ -150,6 +163,20 @@ export class EmbeddedBroker implements Broker {
     await this.core.pipeline.drain().catch(() => undefined)
     await this.core.store.close()
     this.core.logger.info({}, 'embedded broker closed')
+  }
+
+  /** A background task that never keeps the process alive and never overlaps itself. */
+  private every(ms: number, task: () => Promise<void>, failure: string): void {
+    let running = false
+    const timer = setInterval(() => {
+      if (running || this.closed) return
+      running = true
+      task()
+        .catch((error: unknown) => this.core.logger.error({ err: error }, failure))
+        .finally(() => (running = false))
+    }, ms)
+    timer.unref()
+    this.timers.push(timer)
   }
 
   private track<T extends { close(): Promise<void> }>(client: T): T {

@@ -25,13 +25,15 @@ import type { ProducerIdentity } from './transaction-coordinator'
 
 type ProducerState = 'new' | 'ready' | 'in_transaction' | 'ending' | 'abortable' | 'fenced' | 'closed'
 
-/** Above this many queued records, append now instead of at the end of the turn. */
+/** Above this many queued records or bytes, append now instead of at the end of the turn. */
 const MAX_QUEUED_RECORDS = 4096
+const MAX_QUEUED_BYTES = 1 << 20
 
 export class EmbeddedProducer implements BrokerProducer {
   private state: ProducerState = 'new'
   private identity: ProducerIdentity | undefined
   private queue: OutgoingRecord[] = []
+  private queuedBytes = 0
   private lingering = false
   private readonly inFlight = new Set<Promise<void>>()
   /** The first failure since the last flush/commit/abort. */
@@ -62,7 +64,8 @@ export class EmbeddedProducer implements BrokerProducer {
       throw new StreamfoldError('ILLEGAL_STATE', 'a transactional producer can only send inside a transaction', { topic: record.topic })
     }
     this.queue.push(record)
-    if (this.queue.length >= MAX_QUEUED_RECORDS) this.drain(false)
+    this.queuedBytes += (record.key?.length ?? 0) + (record.value?.length ?? 0)
+    if (this.queue.length >= MAX_QUEUED_RECORDS || this.queuedBytes >= MAX_QUEUED_BYTES) this.drain(false)
     else if (!this.lingering) {
       this.lingering = true
       setImmediate(() => {
@@ -115,6 +118,7 @@ export class EmbeddedProducer implements BrokerProducer {
     this.checkFenced()
     if (this.state !== 'in_transaction' && this.state !== 'abortable') throw new StreamfoldError('ILLEGAL_STATE', `cannot abort in state ${this.state}`)
     this.queue = [] // never appended: nothing to undo
+    this.queuedBytes = 0
     await this.settle()
     this.failure = undefined
     await this.end(false)
@@ -153,6 +157,7 @@ export class EmbeddedProducer implements BrokerProducer {
   private drain(acknowledged: boolean): void {
     const records = this.queue
     this.queue = []
+    this.queuedBytes = 0
     const batches = new Map<PartitionLog, OutgoingRecord[]>()
     for (const record of records) {
       try {

@@ -16,6 +16,8 @@
  * - The entry lists the partitions an open transaction wrote to (stored with its first batch
  *   there), so opening a data directory after a crash aborts every ONGOING transaction.
  * - A producer holding an older epoch is fenced: each of its calls fails with TASK_MIGRATED.
+ * - A transaction open longer than the transaction timeout is aborted and its producer fenced
+ *   (Kafka's transaction.timeout.ms), so a hung producer cannot hold read_committed back forever.
  */
 import { StreamfoldError, TaskMigratedError } from '../../../errors'
 import type { TopicPartitionOffset } from '../broker'
@@ -43,6 +45,8 @@ interface TransactionEntry {
   readonly offsets: Map<string, TopicPartitionOffset[]>
   /** A commit or abort is being written: no new batches until it is done. */
   ending: boolean
+  /** When the open transaction first wrote or sent offsets (undefined: EMPTY). */
+  startedAt: number | undefined
 }
 
 interface StoredEntry {
@@ -75,7 +79,7 @@ export class TransactionCoordinator {
     const effects: (() => void)[] = []
     await scanAll(store, storageKeys.transactionRange(), (key, value) => {
       const stored = JSON.parse(value.toString('utf8')) as StoredEntry
-      const entry: TransactionEntry = { producerId: stored.producerId, epoch: stored.epoch, partitions: new Map(), offsets: new Map(), ending: false }
+      const entry: TransactionEntry = { producerId: stored.producerId, epoch: stored.epoch, partitions: new Map(), offsets: new Map(), ending: false, startedAt: undefined }
       for (const [topic, topicId, partition, first] of stored.partitions) {
         const found = deps.logs.topic(topic)
         const log = found?.id === topicId ? found.partitions[partition] : undefined
@@ -98,7 +102,7 @@ export class TransactionCoordinator {
     const ops: KvOp[] = []
     let effect: (() => void) | undefined
     if (entry === undefined) {
-      entry = { producerId: this.nextProducerId++, epoch: 0, partitions: new Map(), offsets: new Map(), ending: false }
+      entry = { producerId: this.nextProducerId++, epoch: 0, partitions: new Map(), offsets: new Map(), ending: false, startedAt: undefined }
       this.entries.set(transactionalId, entry)
       ops.push({ type: 'put', key: storageKeys.meta(NEXT_PRODUCER_ID), value: encodeOffset(this.nextProducerId) })
     } else {
@@ -127,6 +131,7 @@ export class TransactionCoordinator {
       if (e.records.length === 0 || entry.partitions.has(e.log)) continue
       // The batch about to be queued is this transaction's first on the partition.
       entry.partitions.set(e.log, e.log.nextOffset)
+      entry.startedAt ??= Date.now()
       added = true
     }
     // A new partition is stored with the batch itself, so recovery knows where to put markers.
@@ -137,6 +142,7 @@ export class TransactionCoordinator {
 
   addOffsets(producer: ProducerIdentity, groupId: string, offsets: readonly TopicPartitionOffset[]): void {
     const entry = this.current(producer)
+    entry.startedAt ??= Date.now()
     const list = entry.offsets.get(groupId) ?? []
     for (const o of offsets) list.push({ topic: o.topic, partition: o.partition, offset: o.offset })
     entry.offsets.set(groupId, list)
@@ -153,6 +159,21 @@ export class TransactionCoordinator {
     } finally {
       entry.ending = false
     }
+  }
+
+  /** Aborts the transactions open for longer than `timeoutMs` and fences their producers. */
+  async abortExpired(now: number, timeoutMs: number): Promise<string[]> {
+    const ops: KvOp[] = []
+    const effects: (() => void)[] = []
+    const expired: string[] = []
+    for (const [transactionalId, entry] of this.entries) {
+      if (entry.ending || entry.startedAt === undefined || now - entry.startedAt <= timeoutMs) continue
+      entry.epoch++
+      effects.push(this.endOps(transactionalId, entry, false, ops))
+      expired.push(transactionalId)
+    }
+    if (ops.length > 0) await this.pipeline.submit(ops, { acknowledged: true, onDurable: () => effects.forEach((e) => e()) })
+    return expired
   }
 
   /**
@@ -174,6 +195,7 @@ export class TransactionCoordinator {
     for (const [groupId, offsets] of groups) ops.push(...this.offsets.ops(groupId, offsets))
     entry.partitions.clear()
     entry.offsets.clear()
+    entry.startedAt = undefined
     ops.push(this.entryOp(transactionalId, entry))
     return () => {
       for (const { log, first, marker } of ended) {

@@ -94,4 +94,24 @@ describe('embedded transactions', () => {
     expect(await broker.admin().committedOffsets('g', [{ topic: 't', partition: 0 }])).toEqual([{ topic: 't', partition: 0, offset: 0 }])
     expect(await hw()).toBe(0)
   })
+
+  it('aborts a transaction open past the transaction timeout and fences its producer', async () => {
+    const quick = await createEmbeddedBroker({ inMemory: true, cleanerIntervalMs: 0, transactionTimeoutMs: 100 })
+    try {
+      const p = quick.producer({ transactionalId: 'slow' })
+      await p.connect()
+      await p.beginTransaction()
+      p.send(out('t', 'k', 'stuck'))
+      await p.flush()
+      const end = async (isolation: 'read_committed' | 'read_uncommitted') => (await quick.admin().endOffsets([{ topic: 't', partition: 0 }], isolation))[0]!.offset
+      expect(await end('read_committed')).toBe(0)
+      const deadline = Date.now() + 5_000
+      while ((await end('read_committed')) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+      expect(await end('read_committed')).toBe(await end('read_uncommitted'))
+      expect(await readAll(quick, 't', 0, 'read_committed')).toEqual([])
+      await expect(p.commitTransaction()).rejects.toMatchObject({ code: 'TASK_MIGRATED' })
+    } finally {
+      await quick.close()
+    }
+  })
 })
