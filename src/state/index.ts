@@ -1,5 +1,5 @@
 /** The state layer's surface for the rest of streamfold (runtime, DSL, test driver). */
-export { TaskStores, type TaskStoresOptions, type PreparedCommit, type CommitOptions, type TaskRestoreOptions } from './task-stores'
+export { TaskStores, type TaskStoresOptions, type PreparedCommit, type CommitOptions, type TaskRestoreOptions, type CommitHooks } from './task-stores'
 export { DedupStore } from './dedup-store'
 export type { StateStore, StoreKind, KeyValue, TimeWindow, Windowed } from './state-store'
 export type { KeyValueStore } from './key-value-store'

@@ -1,5 +1,5 @@
 /**
- * A bounded LRU of committed values, so hot keys never reach LevelDB. It holds only what LevelDB
+ * A bounded cache of committed values, so hot keys never reach LevelDB. It holds only what LevelDB
  * holds (filled on read misses and when a commit lands), never uncommitted writes: a discarded
  * transaction therefore needs nothing from the cache, and the cache can never leak a rolled-back
  * value. A key known to be absent is cached too (as null), because a stateful operation reads
@@ -10,20 +10,36 @@
  */
 
 /** Map entry, string and hidden-class overhead per cached record, measured roughly on V8. */
-const ENTRY_OVERHEAD = 80
+const ENTRY_OVERHEAD = 96
+/** Eviction frees down to this share of the bound, so that it runs once per many inserts. */
+const LOW_WATER = 0.9
 
+interface Slot {
+  value: Buffer | null
+  size: number
+  /** Read since the eviction hand last passed (CLOCK's reference bit). */
+  referenced: boolean
+}
+
+/**
+ * CLOCK, an LRU approximation: a hit only sets a flag, where a strict LRU would move the entry
+ * (a Map delete plus set, which costs more than the lookup it saves). Eviction walks the Map in
+ * insertion order, gives referenced entries a second chance (clears the flag, moves them to the
+ * end) and drops the others.
+ */
 export class RecordCache {
-  // A Map iterates in insertion order: re-inserting on every hit makes the first key the least
-  // recently used one.
-  private readonly entries = new Map<string, Buffer | null>()
+  private readonly slots = new Map<string, Slot>()
   private bytes = 0
+  private readonly lowWater: number
   hits = 0
   misses = 0
 
-  constructor(readonly maxBytes: number) {}
+  constructor(readonly maxBytes: number) {
+    this.lowWater = Math.floor(maxBytes * LOW_WATER)
+  }
 
   get size(): number {
-    return this.entries.size
+    return this.slots.size
   }
 
   get sizeBytes(): number {
@@ -32,47 +48,57 @@ export class RecordCache {
 
   /** The cached value, null when the key is known to be absent, undefined when not cached. */
   get(key: string): Buffer | null | undefined {
-    const value = this.entries.get(key)
-    if (value === undefined) {
+    const slot = this.slots.get(key)
+    if (slot === undefined) {
       this.misses++
       return undefined
     }
     this.hits++
-    this.entries.delete(key)
-    this.entries.set(key, value)
-    return value
+    slot.referenced = true
+    return slot.value
   }
 
   set(key: string, value: Buffer | null): void {
-    const previous = this.entries.get(key)
-    if (previous !== undefined) {
-      this.bytes -= entrySize(key, previous)
-      this.entries.delete(key)
-    }
     const size = entrySize(key, value)
-    if (size > this.maxBytes) return
-    this.entries.set(key, value)
-    this.bytes += size
+    const slot = this.slots.get(key)
+    if (size > this.maxBytes) {
+      if (slot !== undefined) this.delete(key)
+      return
+    }
+    if (slot === undefined) {
+      this.slots.set(key, { value, size, referenced: false })
+      this.bytes += size
+    } else {
+      this.bytes += size - slot.size
+      slot.value = value
+      slot.size = size
+    }
     if (this.bytes > this.maxBytes) this.evict()
   }
 
   delete(key: string): void {
-    const previous = this.entries.get(key)
-    if (previous === undefined) return
-    this.bytes -= entrySize(key, previous)
-    this.entries.delete(key)
+    const slot = this.slots.get(key)
+    if (slot === undefined) return
+    this.bytes -= slot.size
+    this.slots.delete(key)
   }
 
   clear(): void {
-    this.entries.clear()
+    this.slots.clear()
     this.bytes = 0
   }
 
   private evict(): void {
-    for (const [key, value] of this.entries) {
-      if (this.bytes <= this.maxBytes) return
-      this.entries.delete(key)
-      this.bytes -= entrySize(key, value)
+    // Entries moved to the end are visited again in the same loop, now unreferenced: it ends.
+    for (const [key, slot] of this.slots) {
+      if (this.bytes <= this.lowWater) return
+      this.slots.delete(key)
+      if (slot.referenced) {
+        slot.referenced = false
+        this.slots.set(key, slot)
+      } else {
+        this.bytes -= slot.size
+      }
     }
   }
 }

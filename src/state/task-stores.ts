@@ -79,6 +79,16 @@ export interface TaskRestoreOptions {
   readonly maxBatchRecords?: number
 }
 
+/** Hooks around the task's commit, for processors holding state outside stores (e.g. buffers). */
+export interface CommitHooks {
+  /** Start of prepareCommit: store writes made here are part of the commit being prepared. */
+  beforePrepare?(): void
+  /** The commit is durable. */
+  afterCommit?(): void
+  /** The running transaction was dropped. */
+  afterDiscard?(): void
+}
+
 type Phase = 'open' | 'prepared' | 'committing' | 'closed'
 
 /** Expired window/session entries deleted per store per commit at most (keeps commits short). */
@@ -92,6 +102,7 @@ export class TaskStores {
   private readonly logger: Logger
   private phase: Phase = 'open'
   private preparedSource: readonly TopicPartitionOffset[] = []
+  private readonly hooks: CommitHooks[] = []
 
   private constructor(
     private readonly options: TaskStoresOptions,
@@ -177,6 +188,15 @@ export class TaskStores {
     return this.logged().map((i) => ({ topic: i.changelogTopic!, partition: this.options.changelogPartition }))
   }
 
+  /** Registers commit hooks; returns a function that removes them. */
+  onCommit(hooks: CommitHooks): () => void {
+    this.hooks.push(hooks)
+    return () => {
+      const i = this.hooks.indexOf(hooks)
+      if (i >= 0) this.hooks.splice(i, 1)
+    }
+  }
+
   /** Brings every logged store up to its changelog; call before processing (docs/state.md). */
   async restore(options: TaskRestoreOptions): Promise<RestoreEndEvent[]> {
     this.expectPhase('open', 'restore')
@@ -194,6 +214,7 @@ export class TaskStores {
   /** Step 1 of a commit: freezes the write buffers into changelog records. */
   prepareCommit(sourceOffsets: readonly TopicPartitionOffset[]): PreparedCommit {
     this.expectPhase('open', 'prepareCommit')
+    for (const hook of this.hooks) hook.beforePrepare?.()
     const encoder = new ChangelogRecordEncoder(sourceOffsets)
     const partition = this.options.changelogPartition
     const records: OutgoingRecord[] = []
@@ -250,6 +271,7 @@ export class TaskStores {
     for (const [name, position] of positions) this.state.positions.set(name, position)
     this.dedup.markApplied(applied)
     this.phase = 'open'
+    for (const hook of this.hooks) hook.afterCommit?.()
     this.logger.debug(
       { ops: persistentOps.length + memoryOps.length, durationMs: Math.round(performance.now() - started) },
       'state committed',
@@ -284,10 +306,18 @@ export class TaskStores {
       engine.afterDiscard()
     }
     this.phase = 'open'
+    for (const hook of this.hooks) hook.afterDiscard?.()
   }
 
+  /** Maintenance after a commit or restore: a failure is logged, never reported as the commit's. */
   private async purgeExpired(): Promise<void> {
-    for (const { engine } of this.state.instances) await engine.purgeExpired(PURGE_LIMIT)
+    for (const { name, engine } of this.state.instances) {
+      try {
+        await engine.purgeExpired(PURGE_LIMIT)
+      } catch (error) {
+        this.logger.warn({ store: name, err: error }, 'purging expired entries failed; retried after the next commit')
+      }
+    }
   }
 
   private newPositions(endOffsets: readonly TopicPartitionOffset[]): Map<string, ChangelogPosition> {

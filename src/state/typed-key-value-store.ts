@@ -102,7 +102,8 @@ export class TypedKeyValueStore<K, V> implements KeyValueStore<K, V> {
   }
 
   private binaryKey(key: K): string {
-    if (key === this.lastKey) return this.lastBinary
+    // Object.is, not ===: 0 and -0 are equal but serialize differently (double keys).
+    if (Object.is(key, this.lastKey)) return this.lastBinary
     const binary = this.serializeKey(key)
     const t = typeof key
     if (t === 'string' || t === 'number' || t === 'bigint') {

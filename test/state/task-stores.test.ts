@@ -142,6 +142,29 @@ describe('TaskStores commit API', () => {
     await task.close()
   })
 
+  it('calls commit hooks; writes made in beforePrepare join the commit being prepared', async () => {
+    const task = await open()
+    const kv = task.getKeyValueStore<string, number>('counts')
+    const calls: string[] = []
+    const remove = task.onCommit({
+      beforePrepare: () => {
+        calls.push('before')
+        kv.put('flushed', 1)
+      },
+      afterCommit: () => calls.push('after'),
+      afterDiscard: () => calls.push('discard'),
+    })
+    const { changelogRecords } = task.prepareCommit(sources)
+    expect(changelogRecords.map((r) => r.key?.toString())).toEqual(['flushed'])
+    await task.commit()
+    task.discard()
+    remove()
+    task.prepareCommit(sources)
+    await task.commit()
+    expect(calls).toEqual(['before', 'after', 'discard'])
+    await task.close()
+  })
+
   it('describes its changelog topics and partitions', async () => {
     const task = await open({
       stores: [
