@@ -198,6 +198,9 @@ export class EmbeddedConsumer implements GroupConsumer {
     const log = this.log(tp)
     if (log === undefined) return undefined
     const end = log.endOffset(this.isolation)
+    // Wait for a transaction that is committing offsets here (its end notifies): see
+    // TransactionCoordinator.hasPendingOffsets.
+    if (!this.positions.has(key) && this.core.transactions.hasPendingOffsets(this.options.groupId, tp)) return undefined
     const from = this.position(key, tp, log)
     if (from >= end) return undefined
     const generation = this.generation

@@ -104,10 +104,12 @@ export class EmbeddedProducer implements BrokerProducer {
     this.checkFenced()
     if (this.state === 'abortable') this.throwFailure(true)
     if (this.state !== 'in_transaction') throw new StreamfoldError('ILLEGAL_STATE', `cannot commit in state ${this.state}`)
+    // From here send() refuses records (Kafka's COMMITTING_TRANSACTION): they would slip in late.
+    this.state = 'ending'
     this.drain(false)
     await this.settle()
     if (this.failure !== undefined) {
-      this.state = 'abortable'
+      this.markAbortable()
       this.throwFailure(true)
     }
     await this.end(true)
@@ -195,6 +197,11 @@ export class EmbeddedProducer implements BrokerProducer {
   /** Waits for every append started so far. */
   private async settle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight])
+  }
+
+  /** A failed transaction must be aborted, unless the producer was fenced (then nothing works). */
+  private markAbortable(): void {
+    if (this.state !== 'fenced') this.state = 'abortable'
   }
 
   private fail(error: unknown): void {

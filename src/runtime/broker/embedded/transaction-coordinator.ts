@@ -42,7 +42,7 @@ interface TransactionEntry {
   /** Partitions the open transaction wrote to -> first offset there. */
   readonly partitions: Map<PartitionLog, number>
   /** Offsets sent to the open transaction, per group (stored only by a commit). */
-  readonly offsets: Map<string, TopicPartitionOffset[]>
+  offsets: Map<string, TopicPartitionOffset[]>
   /** A commit or abort is being written: no new batches until it is done. */
   ending: boolean
   /** When the open transaction first wrote or sent offsets (undefined: EMPTY). */
@@ -59,6 +59,8 @@ const NEXT_PRODUCER_ID = 'nextProducerId'
 
 export class TransactionCoordinator {
   private readonly entries = new Map<string, TransactionEntry>()
+  /** Offsets of transactions whose commit or abort is being written: still pending. */
+  private readonly settling = new Set<Map<string, TopicPartitionOffset[]>>()
 
   private constructor(
     private readonly logs: LogManager,
@@ -148,6 +150,20 @@ export class TransactionCoordinator {
     entry.offsets.set(groupId, list)
   }
 
+  /**
+   * Whether an open (or ending) transaction holds offsets of `groupId` for this partition. A
+   * member taking the partition over must wait before reading its committed offset (Kafka's
+   * require_stable offset fetch, KIP-447): else a zombie's transaction committing after the
+   * hand-over would make the new owner process the same records again.
+   */
+  hasPendingOffsets(groupId: string, tp: { readonly topic: string; readonly partition: number }): boolean {
+    const holds = (offsets: Map<string, TopicPartitionOffset[]>): boolean =>
+      offsets.get(groupId)?.some((o) => o.topic === tp.topic && o.partition === tp.partition) ?? false
+    for (const entry of this.entries.values()) if (holds(entry.offsets)) return true
+    for (const offsets of this.settling) if (holds(offsets)) return true
+    return false
+  }
+
   /** Commits or aborts the open transaction (a no-op write if it touched nothing). */
   async end(producer: ProducerIdentity, commit: boolean): Promise<void> {
     const entry = this.current(producer)
@@ -191,11 +207,13 @@ export class TransactionCoordinator {
       if (!commit) ops.push({ type: 'put', key: storageKeys.aborted(log.topicId, log.partition, marker), value: encodeAborted({ producerId, firstOffset: first }) })
       ended.push({ log, first, marker })
     }
-    const groups = commit ? [...entry.offsets] : []
+    const sent = entry.offsets
+    const groups = commit ? [...sent] : []
     for (const [groupId, offsets] of groups) ops.push(...this.offsets.ops(groupId, offsets))
     entry.partitions.clear()
-    entry.offsets.clear()
+    entry.offsets = new Map()
     entry.startedAt = undefined
+    if (sent.size > 0) this.settling.add(sent)
     ops.push(this.entryOp(transactionalId, entry))
     return () => {
       for (const { log, first, marker } of ended) {
@@ -204,6 +222,7 @@ export class TransactionCoordinator {
         log.advanceHighWatermark(marker + 1)
       }
       for (const [groupId, offsets] of groups) this.offsets.apply(groupId, offsets)
+      this.settling.delete(sent)
       this.notifier.notify()
     }
   }

@@ -113,4 +113,30 @@ describe('embedded consumer groups', () => {
     await tx.commitTransaction()
     expect((await c.poll(10, 1000)).map((r) => r.value!.toString())).toEqual(['pending'])
   })
+
+  it.each([true, false])('a new owner waits for a zombie transaction holding offsets of its partition (commit: %s)', async (commit) => {
+    await broker.admin().ensureTopics([{ name: 'in', partitions: 1 }])
+    await produce(broker, Array.from({ length: 10 }, (_, i) => out('in', `k${i}`, `v${i}`)))
+    const zombie = broker.consumer({ groupId: 'eos', sessionTimeoutMs: 100, autoOffsetReset: 'earliest', isolationLevel: 'read_committed' })
+    await zombie.subscribe(['in'], recorder([], 'zombie'))
+    expect(await zombie.poll(100, 1000)).toHaveLength(10)
+    const tx = broker.producer({ transactionalId: 'zombie-tx' })
+    await tx.connect()
+    await tx.beginTransaction()
+    tx.send(out('t', 'k', 'result', { partition: 0 }))
+    await tx.sendOffsetsToTransaction([{ topic: 'in', partition: 0, offset: 10 }], zombie)
+    // The zombie stops polling; the new member takes the partition over...
+    const successor = broker.consumer({ groupId: 'eos', autoOffsetReset: 'earliest', isolationLevel: 'read_committed' })
+    await successor.subscribe(['in'], recorder([], 'successor'))
+    const early: string[] = []
+    for (let i = 0; i < 8; i++) early.push(...(await successor.poll(100, 50)).map((r) => r.value!.toString()))
+    expect(show(successor.assignment())).toEqual(['in0'])
+    // ...but reads nothing while the zombie's offsets are pending.
+    expect(early).toEqual([])
+    if (commit) await tx.commitTransaction()
+    else await tx.abortTransaction()
+    const after: string[] = []
+    for (let i = 0; i < 5 && after.length < (commit ? 0 : 10); i++) after.push(...(await successor.poll(100, 50)).map((r) => r.value!.toString()))
+    expect(after).toEqual(commit ? [] : Array.from({ length: 10 }, (_, i) => `v${i}`))
+  })
 })
