@@ -75,6 +75,8 @@ export interface ConsumerSettings {
   readonly sessionTimeoutMs?: number
   readonly heartbeatIntervalMs?: number
   readonly partitionEof: boolean
+  /** Defaults for this kind of consumer; the user's passthrough still wins over them. */
+  readonly defaults?: Readonly<Record<string, RdkafkaValue>>
 }
 
 export function consumerConfig(config: KafkaBrokerConfig, settings: ConsumerSettings): RdkafkaConfig {
@@ -84,6 +86,7 @@ export function consumerConfig(config: KafkaBrokerConfig, settings: ConsumerSett
     'partition.assignment.strategy': config.assignor ?? 'range',
     'auto.offset.reset': settings.autoOffsetReset,
     'isolation.level': settings.isolationLevel,
+    ...settings.defaults,
     ...config.rdkafka,
     ...config.rdkafkaConsumer,
     'group.id': settings.groupId,

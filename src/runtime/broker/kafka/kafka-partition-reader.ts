@@ -133,6 +133,9 @@ export class KafkaPartitionReader implements PartitionReader {
         isolationLevel: isolation,
         autoOffsetReset: 'earliest',
         partitionEof: true,
+        // A fetch long-polling at the end of one partition holds back the first fetch of the next
+        // partition on that broker for up to fetch.wait.max.ms (500 ms by default).
+        defaults: { 'fetch.wait.max.ms': 10 },
       }),
     )
     client.setDefaultIsTimeoutOnlyForFirstMessage(true)
