@@ -152,6 +152,12 @@ export class KafkaAdmin implements BrokerAdmin {
 
   /** A metadata request naming a topic makes a broker with auto.create.topics.enable create it. */
   private async requestAutoCreation(specs: readonly TopicSpec[]): Promise<void> {
+    for (const s of specs) {
+      if (s.config !== undefined && Object.keys(s.config).length > 0) {
+        // A changelog auto-created without cleanup.policy=compact loses state to retention.
+        this.log.warn({ topic: s.name, config: s.config }, "topic configs cannot be applied in topicCreation 'auto': create the topic with them beforehand")
+      }
+    }
     const client = this.admin()
     await Promise.all(
       specs.map((s) => call((cb) => client.getMetadata({ topic: s.name, allTopics: false, timeout: this.ctx.operationTimeoutMs }, cb)).catch(() => undefined)),
