@@ -129,21 +129,14 @@ export async function pollUntil(
   return all
 }
 
-/** Polls each consumer in turn (concurrently) until `done()` or the deadline. */
-export async function pollAllUntil(consumers: readonly GroupConsumer[], done: () => boolean, timeoutMs: number, sink?: BrokerRecord[]): Promise<void> {
+/** Polls the consumers concurrently until `done()` or the deadline. */
+export async function pollAllUntil(consumers: readonly GroupConsumer[], done: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   await Promise.all(
     consumers.map(async (c) => {
-      while (!done() && Date.now() < deadline) {
-        const records = await c.poll(500, 100)
-        if (sink !== undefined) sink.push(...records)
-      }
+      while (!done() && Date.now() < deadline) await c.poll(500, 100)
     }),
   )
-}
-
-export function byPartitionThenOffset(a: BrokerRecord, b: BrokerRecord): number {
-  return a.partition - b.partition || a.offset - b.offset
 }
 
 /** `it`, or a skipped test whose name says why the broker under test cannot run it. */

@@ -66,7 +66,7 @@ export async function createEmbeddedBroker(options: EmbeddedBrokerOptions): Prom
   try {
     const pipeline = new WritePipeline(store, options.syncAcknowledgedWrites ?? true)
     const notifier = new Notifier()
-    const logs = await LogManager.open(store, pipeline, notifier, { autoCreateTopics: options.autoCreateTopics ?? true, defaultPartitions })
+    const logs = await LogManager.open({ store, pipeline, notifier, options: { autoCreateTopics: options.autoCreateTopics ?? true, defaultPartitions } })
     const offsets = await GroupOffsets.load(store, pipeline)
     const transactions = await TransactionCoordinator.open(store, { logs, offsets, pipeline, notifier })
     const groups = new GroupCoordinator(logs)
@@ -74,7 +74,7 @@ export async function createEmbeddedBroker(options: EmbeddedBrokerOptions): Prom
       { store, pipeline, notifier, logs, offsets, transactions, groups, logger },
       { cleanerIntervalMs: options.cleanerIntervalMs ?? 30_000, transactionTimeoutMs },
     )
-    logger.info({ dataDir: options.dataDir ?? null, topics: [...logs.allTopics()].length }, 'embedded broker open')
+    logger.info({ dataDir: options.dataDir ?? null, topics: [...logs.allTopics()].length, abortedOnOpen: transactions.recoveredAborts }, 'embedded broker open')
     return broker
   } catch (error) {
     await store.close().catch(() => undefined)
@@ -111,7 +111,7 @@ export class EmbeddedBroker implements Broker {
         if (failure !== undefined) throw failure
       },
     }
-    this.cleaner = new LogCleaner(parts.store, parts.pipeline, parts.logs, parts.logger)
+    this.cleaner = new LogCleaner(parts)
     if (intervals.cleanerIntervalMs > 0) {
       this.every(intervals.cleanerIntervalMs, () => this.cleaner.run(false).then(() => undefined), 'log cleaner pass failed')
     }

@@ -37,27 +37,22 @@ export async function getValue(store: KvStore, key: Buffer): Promise<Buffer | un
   return entry?.[1]
 }
 
-/** Calls `visit` for every entry of the range, fetching `chunk` entries at a time. */
-export async function scanAll(
-  store: KvStore,
-  range: KeyRange,
-  visit: (key: Buffer, value: Buffer) => void,
-  chunk = 1024,
-): Promise<void> {
-  let bounds: KeyRange = range
+/** A range to scan, fetched `chunk` entries at a time (default 1024). */
+export interface ScanRange extends KeyRange {
+  readonly chunk?: number
+}
+
+/** Calls `visit` for every entry of the range, in order. */
+export async function scanAll(store: KvStore, range: ScanRange, visit: (key: Buffer, value: Buffer) => void): Promise<void> {
+  const chunk = range.chunk ?? 1024
+  const bounds: KeyRange = { gt: range.gt, gte: range.gte, lt: range.lt, lte: range.lte, reverse: range.reverse }
+  let next = bounds
   for (;;) {
-    const entries = await store.range(bounds, chunk)
+    const entries = await store.range(next, chunk)
     for (const [k, v] of entries) visit(k, v)
     if (entries.length < chunk) return
     const last = entries[entries.length - 1]![0]
-    bounds = range.reverse === true ? { ...withoutUpper(range), lt: last } : { ...withoutLower(range), gt: last }
+    // Continue past the last entry seen: replace the bound on the side the scan moves towards.
+    next = bounds.reverse === true ? { gt: bounds.gt, gte: bounds.gte, lt: last, reverse: true } : { gt: last, lt: bounds.lt, lte: bounds.lte }
   }
-}
-
-function withoutUpper(r: KeyRange): KeyRange {
-  return { gt: r.gt, gte: r.gte, reverse: r.reverse }
-}
-
-function withoutLower(r: KeyRange): KeyRange {
-  return { lt: r.lt, lte: r.lte, reverse: r.reverse }
 }

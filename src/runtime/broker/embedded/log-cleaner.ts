@@ -37,12 +37,17 @@ const CHUNK = 64
 export class LogCleaner {
   private running: Promise<unknown> = Promise.resolve()
 
-  constructor(
-    private readonly store: KvStore,
-    private readonly pipeline: WritePipeline,
-    private readonly logs: LogManager,
-    private readonly logger: Logger,
-  ) {}
+  private readonly store: KvStore
+  private readonly pipeline: WritePipeline
+  private readonly logs: LogManager
+  private readonly logger: Logger
+
+  constructor(deps: { readonly store: KvStore; readonly pipeline: WritePipeline; readonly logs: LogManager; readonly logger: Logger }) {
+    this.store = deps.store
+    this.pipeline = deps.pipeline
+    this.logs = deps.logs
+    this.logger = deps.logger
+  }
 
   /** One pass over all topics; `force` compacts every compacted partition, dirty or not. */
   run(force: boolean): Promise<CleanerStats> {

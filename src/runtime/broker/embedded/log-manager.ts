@@ -38,6 +38,13 @@ export interface LogManagerOptions {
   readonly defaultPartitions: number
 }
 
+export interface LogManagerDeps {
+  readonly store: KvStore
+  readonly pipeline: WritePipeline
+  readonly notifier: Notifier
+  readonly options: LogManagerOptions
+}
+
 const LEGAL_TOPIC = /^[a-zA-Z0-9._-]{1,249}$/
 const NEXT_TOPIC_ID = 'nextTopicId'
 
@@ -45,24 +52,29 @@ export class LogManager {
   private readonly topics = new Map<string, TopicState>()
   private readonly topicListeners = new Set<() => void>()
 
-  private constructor(
-    private readonly store: KvStore,
-    private readonly pipeline: WritePipeline,
-    private readonly notifier: Notifier,
-    private readonly options: LogManagerOptions,
-    private nextTopicId: number,
-  ) {}
+  private readonly store: KvStore
+  private readonly pipeline: WritePipeline
+  private readonly notifier: Notifier
+  private readonly options: LogManagerOptions
 
-  static async open(store: KvStore, pipeline: WritePipeline, notifier: Notifier, options: LogManagerOptions): Promise<LogManager> {
+  private constructor(deps: LogManagerDeps, private nextTopicId: number) {
+    this.store = deps.store
+    this.pipeline = deps.pipeline
+    this.notifier = deps.notifier
+    this.options = deps.options
+  }
+
+  static async open(deps: LogManagerDeps): Promise<LogManager> {
+    const { store } = deps
     const next = await getValue(store, storageKeys.meta(NEXT_TOPIC_ID))
-    const manager = new LogManager(store, pipeline, notifier, options, next === undefined ? 1 : decodeOffset(next))
+    const manager = new LogManager(deps, next === undefined ? 1 : decodeOffset(next))
     const metas: { name: string; id: number; partitions: number; config: Record<string, string> }[] = []
     await scanAll(store, storageKeys.topicRange(), (key, value) => {
       metas.push({ name: key.toString('utf8', 1), ...(JSON.parse(value.toString('utf8')) as Omit<(typeof metas)[number], 'name'>) })
     })
     for (const meta of metas) {
       const partitions: PartitionLog[] = []
-      for (let p = 0; p < meta.partitions; p++) partitions.push(await loadPartition(store, meta.name, meta.id, p))
+      for (let p = 0; p < meta.partitions; p++) partitions.push(await loadPartition(store, { topic: meta.name, topicId: meta.id, partition: p }))
       manager.topics.set(meta.name, Object.freeze({ id: meta.id, name: meta.name, partitions, config: Object.freeze(meta.config) }))
     }
     return manager
@@ -184,7 +196,8 @@ function validate(spec: TopicSpec): void {
   }
 }
 
-async function loadPartition(store: KvStore, topic: string, topicId: number, partition: number): Promise<PartitionLog> {
+async function loadPartition(store: KvStore, where: { topic: string; topicId: number; partition: number }): Promise<PartitionLog> {
+  const { topic, topicId, partition } = where
   const start = await getValue(store, storageKeys.logStart(topicId, partition))
   const logStartOffset = start === undefined ? 0 : decodeOffset(start)
   const [last] = await store.range({ ...storageKeys.logRange(topicId, partition), reverse: true }, 1)

@@ -50,7 +50,7 @@ export async function readPartition(store: KvStore, log: PartitionLog, read: Par
       const skip =
         (header.attributes & BATCH_CONTROL) !== 0 ||
         (committedOnly && (header.attributes & BATCH_TRANSACTIONAL) !== 0 && log.isAborted(header.producerId, base))
-      if (!skip) decodeBatchInto(value, log, base, from, to, records)
+      if (!skip) decodeBatchInto(value, { topic: log.topic, partition: log.partition, baseOffset: base, from, to }, records)
       if (records.length >= read.maxRecords) return { records, next: Math.min(end, to) }
     }
     if (entries.length < chunk) return { records, next: to }

@@ -96,18 +96,22 @@ export function readBatchHeader(b: Buffer): BatchHeader {
   }
 }
 
+/** Which records of a batch to decode, and where they live. */
+export interface BatchSlice {
+  readonly topic: string
+  readonly partition: number
+  readonly baseOffset: number
+  /** Offsets in [from, to) are decoded. */
+  readonly from: number
+  readonly to: number
+}
+
 /**
- * Appends to `out` the records of batch `b` (based at `baseOffset`) whose offsets lie in
- * [from, to). Keys, values and header values are views into `b`, which must not be reused.
+ * Appends to `out` the records of batch `b` that the slice selects. Keys, values and header
+ * values are views into `b`, which must not be reused.
  */
-export function decodeBatchInto(
-  b: Buffer,
-  tp: { readonly topic: string; readonly partition: number },
-  baseOffset: number,
-  from: number,
-  to: number,
-  out: BrokerRecord[],
-): void {
+export function decodeBatchInto(b: Buffer, slice: BatchSlice, out: BrokerRecord[]): void {
+  const { topic, partition, baseOffset, from, to } = slice
   const count = b.readUInt32BE(10)
   let at = HEADER_SIZE
   for (let i = 0; i < count; i++) {
@@ -136,7 +140,7 @@ export function decodeBatchInto(
       headers = list
     }
     if (offset >= from && offset < to) {
-      out.push({ topic: tp.topic, partition: tp.partition, offset, timestamp, key, value, headers })
+      out.push({ topic, partition, offset, timestamp, key, value, headers })
     }
   }
 }
@@ -144,7 +148,7 @@ export function decodeBatchInto(
 /** Every record of a batch with its relative offset, for the cleaner's rewrite. */
 export function batchRecords(b: Buffer): BatchRecord[] {
   const records: BrokerRecord[] = []
-  decodeBatchInto(b, { topic: '', partition: 0 }, 0, 0, Number.MAX_SAFE_INTEGER, records)
+  decodeBatchInto(b, { topic: '', partition: 0, baseOffset: 0, from: 0, to: Number.MAX_SAFE_INTEGER }, records)
   return records.map((r) => ({ offsetDelta: r.offset, timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers }))
 }
 

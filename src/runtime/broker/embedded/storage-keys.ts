@@ -112,6 +112,7 @@ export function decodeOffset(b: Buffer): number {
   return readOffset(b, 0)
 }
 
+/** kind | topicId | partition | offset: 17 bytes. */
 function partitionKey(kind: number, topicId: number, partition: number, offset: number): Buffer {
   const k = Buffer.alloc(17)
   k[0] = kind

@@ -55,6 +55,13 @@ interface StoredEntry {
   readonly partitions: readonly (readonly [topic: string, topicId: number, partition: number, firstOffset: number])[]
 }
 
+export interface TransactionCoordinatorDeps {
+  readonly logs: LogManager
+  readonly offsets: GroupOffsets
+  readonly pipeline: WritePipeline
+  readonly notifier: Notifier
+}
+
 const NEXT_PRODUCER_ID = 'nextProducerId'
 
 export class TransactionCoordinator {
@@ -62,21 +69,24 @@ export class TransactionCoordinator {
   /** Offsets of transactions whose commit or abort is being written: still pending. */
   private readonly settling = new Set<Map<string, TopicPartitionOffset[]>>()
 
-  private constructor(
-    private readonly logs: LogManager,
-    private readonly offsets: GroupOffsets,
-    private readonly pipeline: WritePipeline,
-    private readonly notifier: Notifier,
-    private nextProducerId: number,
-  ) {}
+  private readonly logs: LogManager
+  private readonly offsets: GroupOffsets
+  private readonly pipeline: WritePipeline
+  private readonly notifier: Notifier
+  /** Transactions a crash had left open, aborted when this coordinator was opened. */
+  recoveredAborts = 0
+
+  private constructor(deps: TransactionCoordinatorDeps, private nextProducerId: number) {
+    this.logs = deps.logs
+    this.offsets = deps.offsets
+    this.pipeline = deps.pipeline
+    this.notifier = deps.notifier
+  }
 
   /** Loads every transactional id and aborts the transactions a crash left open. */
-  static async open(
-    store: KvStore,
-    deps: { logs: LogManager; offsets: GroupOffsets; pipeline: WritePipeline; notifier: Notifier },
-  ): Promise<TransactionCoordinator> {
+  static async open(store: KvStore, deps: TransactionCoordinatorDeps): Promise<TransactionCoordinator> {
     const next = await getValue(store, storageKeys.meta(NEXT_PRODUCER_ID))
-    const coordinator = new TransactionCoordinator(deps.logs, deps.offsets, deps.pipeline, deps.notifier, next === undefined ? 1 : decodeOffset(next))
+    const coordinator = new TransactionCoordinator(deps, next === undefined ? 1 : decodeOffset(next))
     const ops: KvOp[] = []
     const effects: (() => void)[] = []
     await scanAll(store, storageKeys.transactionRange(), (key, value) => {
@@ -91,7 +101,9 @@ export class TransactionCoordinator {
       }
       const transactionalId = key.toString('utf8', 1)
       coordinator.entries.set(transactionalId, entry)
-      if (entry.partitions.size > 0) effects.push(coordinator.endOps(transactionalId, entry, false, ops))
+      if (entry.partitions.size === 0) return
+      effects.push(coordinator.endOps(transactionalId, entry, false, ops))
+      coordinator.recoveredAborts++
     })
     if (ops.length > 0) await deps.pipeline.submit(ops, { acknowledged: true, onDurable: () => effects.forEach((e) => e()) })
     return coordinator

@@ -69,10 +69,10 @@ describe('KvStore implementations', () => {
     const keys = Array.from({ length: 5_000 }, (_, i) => Buffer.from(`${(i * 7919) % 5_000}`.padStart(6, '0')))
     for (let i = 0; i < keys.length; i += 100) await store.write(keys.slice(i, i + 100).map((key) => ({ type: 'put', key, value: key })), false)
     const seen: string[] = []
-    await scanAll(store, { gte: Buffer.from('001000'), lt: Buffer.from('004000') }, (k) => void seen.push(k.toString()), 333)
+    await scanAll(store, { gte: Buffer.from('001000'), lt: Buffer.from('004000'), chunk: 333 }, (k) => void seen.push(k.toString()))
     expect(seen).toEqual(Array.from({ length: 3_000 }, (_, i) => `${i + 1_000}`.padStart(6, '0')))
     const reversed: string[] = []
-    await scanAll(store, { lte: Buffer.from('000099'), reverse: true }, (k) => void reversed.push(k.toString()), 7)
+    await scanAll(store, { lte: Buffer.from('000099'), reverse: true, chunk: 7 }, (k) => void reversed.push(k.toString()))
     expect(reversed).toEqual(Array.from({ length: 100 }, (_, i) => `${99 - i}`.padStart(6, '0')))
   })
 

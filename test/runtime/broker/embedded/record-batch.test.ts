@@ -14,7 +14,7 @@ describe('record batch', () => {
     const batch = encodeBatch({ attributes: BATCH_TRANSACTIONAL, producerId: 7, lastOffsetDelta: 2, cleanedAt: 0 }, records)
     expect(readBatchHeader(batch)).toEqual({ attributes: BATCH_TRANSACTIONAL, producerId: 7, lastOffsetDelta: 2, count: 3, maxTimestamp: 1_700_000_000_123, cleanedAt: 0 })
     const out: BrokerRecord[] = []
-    decodeBatchInto(batch, { topic: 't', partition: 3 }, 100, 101, 103, out)
+    decodeBatchInto(batch, { topic: 't', partition: 3, baseOffset: 100, from: 101, to: 103 }, out)
     expect(out.map((r) => [r.topic, r.partition, r.offset, r.timestamp, r.key, r.value?.length ?? null])).toEqual([
       ['t', 3, 101, 0, null, null],
       ['t', 3, 102, 5, Buffer.alloc(0), 300],
@@ -27,7 +27,7 @@ describe('record batch', () => {
     const rewritten = encodeBatch({ attributes: 0, producerId: 0, lastOffsetDelta: 9, cleanedAt: 42 }, [{ ...records[0]!, offsetDelta: 4 }])
     expect(readBatchHeader(rewritten)).toMatchObject({ lastOffsetDelta: 9, count: 1, cleanedAt: 42 })
     const out: BrokerRecord[] = []
-    decodeBatchInto(rewritten, { topic: 't', partition: 0 }, 10, 0, 100, out)
+    decodeBatchInto(rewritten, { topic: 't', partition: 0, baseOffset: 10, from: 0, to: 100 }, out)
     expect(out.map((r) => r.offset)).toEqual([14])
   })
 })
