@@ -80,7 +80,8 @@ export class EmbeddedProducer implements BrokerProducer {
     this.checkFenced()
     this.drain(true)
     await this.settle()
-    this.throwFailure()
+    // A transaction's failure stays until it is aborted: commitTransaction() must report it too.
+    this.throwFailure(this.transactional)
   }
 
   async beginTransaction(): Promise<void> {

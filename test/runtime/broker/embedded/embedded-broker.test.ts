@@ -53,6 +53,7 @@ describe('embedded broker', () => {
     tx.send(out('unknown', 'k', 'v'))
     tx.send(out('known', 'k', 'in-failed-tx', { partition: 0 }))
     await expect(tx.commitTransaction()).rejects.toMatchObject({ code: 'TOPIC_NOT_FOUND' })
+    await expect(tx.flush()).rejects.toMatchObject({ code: 'TOPIC_NOT_FOUND' })
     await expect(tx.commitTransaction()).rejects.toMatchObject({ code: 'TOPIC_NOT_FOUND' })
     await tx.abortTransaction()
     expect((await readAll(broker, 'known', 0, 'read_committed')).map((r) => r.value?.toString())).not.toContain('in-failed-tx')
