@@ -6,6 +6,30 @@ export { StreamBuilder, type StreamOptions } from './topology/stream-builder'
 export { KStream, type ToOptions, type ProcessOptions } from './topology/kstream'
 export { BranchedKStream, type BranchOptions } from './topology/branched-kstream'
 export type { NamedOptions } from './topology/dsl-context'
+export { KTable, type TableOptions } from './topology/ktable'
+export { KGroupedStream } from './topology/kgrouped-stream'
+export { KGroupedTable } from './topology/kgrouped-table'
+export { TimeWindowedKStream } from './topology/time-windowed-kstream'
+export { SessionWindowedKStream } from './topology/session-windowed-kstream'
+export { TimeWindows, SlidingWindows, SessionWindows } from './topology/windows'
+export { Suppressed, type BufferConfig, type StrictBufferConfig } from './topology/suppressed'
+export type { AggregateOptions, WindowedAggregateOptions } from './topology/aggregate-options'
+export type { GroupedOptions, RepartitionOptions } from './topology/kstream'
+export {
+  keyValueStoreSpec,
+  windowStoreSpec,
+  sessionStoreSpec,
+  type StoreSpec as StateStoreSpec,
+  type KeyValueStoreSpec,
+  type WindowStoreSpec,
+  type SessionStoreSpec,
+  type StoreOptions,
+} from './state/store-spec'
+export type { KeyValueStore } from './state/key-value-store'
+export type { WindowStore, WindowValue } from './state/window-store'
+export type { SessionStore } from './state/session-store'
+export type { StateStore, KeyValue as StoreEntry, TimeWindow, Windowed } from './state/state-store'
+export type { DropReason } from './processors/internal-context'
 export { TopologyBuilder, type SourceOptions, type SinkOptions } from './topology/topology-builder'
 export { Topology, type Subtopology } from './topology/topology'
 export type {

@@ -21,6 +21,8 @@ export interface ByteDb {
    * entry). The view is a snapshot taken when iteration starts.
    */
   iterate(gte: string, lt: string, chunkSize?: number): AsyncIterable<readonly DbEntry[]>
+  /** The same, synchronously; only in-memory databases have it (LevelDB iterators are async). */
+  iterateSync?(gte: string, lt: string): Iterable<DbEntry>
   /** Applies all operations atomically: all of them are visible afterwards, or none. */
   write(ops: readonly DbOp[]): Promise<void>
 }

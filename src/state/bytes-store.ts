@@ -130,6 +130,27 @@ export class BytesStore {
     }
   }
 
+  /**
+   * `entries()` synchronously, for stores on an in-memory database (a suppression buffer
+   * rebuilds its index from it in init()). Throws on LevelDB, whose iterators are async.
+   */
+  entriesSync(gte = '', lt?: string): DbEntry[] {
+    if (!this.open) throw this.closedError()
+    const iterateSync = this.db.iterateSync?.bind(this.db)
+    if (iterateSync === undefined) {
+      throw new StreamfoldError('ILLEGAL_STATE', 'synchronous iteration needs an in-memory store', this.coordinates())
+    }
+    const merged = new Map<string, Buffer | null>()
+    const skip = this.prefix.length
+    for (const [fullKey, value] of iterateSync(this.prefix + gte, lt === undefined ? this.end : this.prefix + lt)) {
+      merged.set(fullKey.slice(skip), value)
+    }
+    for (const [key, value] of this.overlay(gte, lt)) merged.set(key, value)
+    const out: DbEntry[] = []
+    for (const [key, value] of merged) if (value !== null) out.push([key, value])
+    return out.sort((a, b) => compareBinary(a[0], b[0]))
+  }
+
   /** Entries whose key starts with `prefix`. */
   prefixEntries(prefix: string): AsyncGenerator<DbEntry> {
     return this.entries(prefix, prefixEnd(prefix))

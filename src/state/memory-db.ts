@@ -33,6 +33,15 @@ export class MemoryDb implements ByteDb {
     for (let i = 0; i < snapshot.length; i += chunkSize) yield snapshot.slice(i, i + chunkSize)
   }
 
+  *iterateSync(gte: string, lt: string): Generator<DbEntry> {
+    const keys = this.sortedKeys()
+    for (let i = lowerBound(keys, gte); i < keys.length; i++) {
+      const key = keys[i]!
+      if (key >= lt) return
+      yield [key, this.data.get(key)!]
+    }
+  }
+
   async write(ops: readonly DbOp[]): Promise<void> {
     this.apply(ops)
   }

@@ -50,12 +50,35 @@ export async function openTaskState(options: TaskStoresOptions, logger: Logger):
   }
 }
 
+/**
+ * A task with no state directory, synchronously: its fresh MemoryDb holds no positions or applied
+ * offsets to load. The test driver opens its tasks this way.
+ */
+export function openInMemoryTaskState(options: TaskStoresOptions): TaskState {
+  checkNames(options)
+  if (options.stateDir !== undefined) {
+    throw new StreamfoldError('ILLEGAL_STATE', 'an in-memory task cannot have a state directory', { taskId: options.taskId })
+  }
+  return assemble(options, undefined, new MemoryDb(), new Map(), new Map())
+}
+
 async function build(options: TaskStoresOptions, taskDb: TaskDb | undefined): Promise<TaskState> {
   const memoryDb = new MemoryDb()
   const mainDb = taskDb ?? memoryDb
-  const clock = options.recordTimestamp ?? Date.now
   const positions = await loadChangelogPositions(mainDb, options.taskId)
   const applied = await loadAppliedOffsets(mainDb, options.taskId)
+  return assemble(options, taskDb, memoryDb, positions, applied)
+}
+
+function assemble(
+  options: TaskStoresOptions,
+  taskDb: TaskDb | undefined,
+  memoryDb: MemoryDb,
+  positions: Map<string, ChangelogPosition>,
+  applied: Awaited<ReturnType<typeof loadAppliedOffsets>>,
+): TaskState {
+  const mainDb = taskDb ?? memoryDb
+  const clock = options.recordTimestamp ?? Date.now
   const instances = options.stores.map((spec) =>
     createStore(spec, {
       applicationId: options.applicationId,

@@ -37,7 +37,7 @@ import type { SessionStore } from './session-store'
 import type { StateStore, StoreKind } from './state-store'
 import type { StoreInstance } from './store-factory'
 import type { StoreSpec } from './store-spec'
-import { openTaskState, type TaskState } from './task-state'
+import { openInMemoryTaskState, openTaskState, type TaskState } from './task-state'
 import { restoreTaskStores } from './task-restore'
 import { appliedOffsetOp, type ChangelogPosition, changelogPositionOp } from './task-meta'
 import type { WindowStore } from './window-store'
@@ -91,6 +91,14 @@ export interface CommitHooks {
 
 type Phase = 'open' | 'prepared' | 'committing' | 'closed'
 
+interface CommitBatch {
+  readonly persistentOps: DbOp[]
+  readonly memoryOps: DbOp[]
+  readonly positions: Map<string, ChangelogPosition>
+  readonly applied: readonly TopicPartitionOffset[]
+  readonly started: number
+}
+
 /** Expired window/session entries deleted per store per commit at most (keeps commits short). */
 const PURGE_LIMIT = 10_000
 
@@ -121,6 +129,12 @@ export class TaskStores {
     const logger = (options.logger ?? silentLogger()).child({ taskId: options.taskId })
     const state = await openTaskState(options, logger)
     return new TaskStores(options, state, logger)
+  }
+
+  /** A task without a state directory, opened synchronously (the test driver's tasks). */
+  static openInMemory(options: Omit<TaskStoresOptions, 'stateDir'>): TaskStores {
+    const logger = (options.logger ?? silentLogger()).child({ taskId: options.taskId })
+    return new TaskStores(options, openInMemoryTaskState(options), logger)
   }
 
   /** The task directory, or undefined when the task has no LevelDB. */
@@ -240,10 +254,33 @@ export class TaskStores {
 
   /** Step 3 of a commit: the one atomic LevelDB batch (state + changelog positions + applied offsets). */
   async commit(options: CommitOptions = {}): Promise<void> {
+    const batch = this.beginCommit(options)
+    try {
+      if (this.state.taskDb !== undefined) await this.state.taskDb.write(batch.persistentOps)
+    } catch (error) {
+      this.rollBack()
+      throw new TaskCorruptedError('writing the commit to the task database failed', { taskId: this.taskId, cause: error })
+    }
+    this.finishCommit(batch)
+    await this.purgeExpired()
+  }
+
+  /**
+   * Step 3 for a task with no LevelDB, synchronously: the test driver commits after every record,
+   * as Kafka Streams' TopologyTestDriver does, and its API is synchronous. Expired windows are
+   * purged in the background afterwards (they are never returned meanwhile).
+   */
+  commitInMemory(options: CommitOptions = {}): void {
+    if (this.state.taskDb !== undefined) {
+      throw new StreamfoldError('ILLEGAL_STATE', 'commitInMemory is only for tasks without LevelDB', { taskId: this.taskId })
+    }
+    this.finishCommit(this.beginCommit(options))
+    this.purgeExpired().catch((error: unknown) => this.logger.warn({ err: error }, 'purging expired windows failed'))
+  }
+
+  private beginCommit(options: CommitOptions): CommitBatch {
     this.expectPhase('prepared', 'commit')
     this.phase = 'committing'
-    const started = performance.now()
-    const { taskDb, memoryDb } = this.state
     const persistentOps: DbOp[] = []
     const memoryOps: DbOp[] = []
     for (const { engine } of this.state.instances) {
@@ -255,28 +292,25 @@ export class TaskStores {
       ops.push(changelogPositionOp(name, position))
     }
     const applied = options.appliedOffsets ?? this.preparedSource
-    const mainOps = taskDb !== undefined ? persistentOps : memoryOps
+    const mainOps = this.state.taskDb !== undefined ? persistentOps : memoryOps
     for (const offset of applied) mainOps.push(appliedOffsetOp(offset))
-    try {
-      if (taskDb !== undefined) await taskDb.write(persistentOps)
-    } catch (error) {
-      this.rollBack()
-      throw new TaskCorruptedError('writing the commit to the task database failed', { taskId: this.taskId, cause: error })
-    }
-    memoryDb.apply(memoryOps)
+    return { persistentOps, memoryOps, positions, applied, started: performance.now() }
+  }
+
+  private finishCommit(batch: CommitBatch): void {
+    this.state.memoryDb.apply(batch.memoryOps)
     for (const { engine } of this.state.instances) {
       engine.core.completeCommit()
       engine.afterCommit()
     }
-    for (const [name, position] of positions) this.state.positions.set(name, position)
-    this.dedup.markApplied(applied)
+    for (const [name, position] of batch.positions) this.state.positions.set(name, position)
+    this.dedup.markApplied(batch.applied)
     this.phase = 'open'
     for (const hook of this.hooks) hook.afterCommit?.()
     this.logger.debug(
-      { ops: persistentOps.length + memoryOps.length, durationMs: Math.round(performance.now() - started) },
+      { ops: batch.persistentOps.length + batch.memoryOps.length, durationMs: Math.round(performance.now() - batch.started) },
       'state committed',
     )
-    await this.purgeExpired()
   }
 
   /** Drops the running (and any prepared) transaction: every store is back at its last commit. */

@@ -86,6 +86,14 @@ export class TypedKeyValueStore<K, V> implements KeyValueStore<K, V> {
     return this.typed(this.core.entries())
   }
 
+  /** All entries, synchronously: in-memory stores only (see BytesStore.entriesSync). */
+  entriesSync(): KeyValue<K, V>[] {
+    return this.core.entriesSync().map(([key, value]) => ({
+      key: this.keySerde.deserialize(Buffer.from(key, 'latin1'), this.topic),
+      value: this.valueSerde.deserialize(value, this.topic),
+    }))
+  }
+
   async approximateNumEntries(): Promise<number> {
     let n = 0
     for await (const _ of this.core.entries()) n++

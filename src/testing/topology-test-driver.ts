@@ -1,11 +1,19 @@
 import { StreamfoldError } from '../errors'
+import type { DropReason } from '../processors/internal-context'
 import type { RecordHeaders } from '../record-headers'
 import type { Serde } from '../serdes/serde'
-import type { BrokerRecord, OutgoingRecord } from '../runtime/broker/broker'
+import type { BrokerRecord, OutgoingRecord, TopicPartitionOffset } from '../runtime/broker/broker'
 import type { RecordCollector } from '../runtime/task/record-collector'
 import type { RecordErrorHandlers } from '../runtime/task/record-error-handlers'
 import { StreamTask } from '../runtime/task/stream-task'
-import type { Topology } from '../topology/topology'
+import type { KeyValueStore } from '../state/key-value-store'
+import type { SessionStore } from '../state/session-store'
+import type { StoreSpec } from '../state/store-spec'
+import { TaskStores } from '../state/task-stores'
+import type { WindowStore } from '../state/window-store'
+import type { Subtopology, Topology } from '../topology/topology'
+import { InMemoryTopics } from './in-memory-topics'
+import { keyValueView, windowView } from './store-views'
 import { TestInputTopic, type InputPipe, type TestInputTopicOptions } from './test-input-topic'
 import { TestOutputTopic, type OutputTap } from './test-output-topic'
 
@@ -14,48 +22,62 @@ export interface TopologyTestDriverOptions {
   /** Start of the mock wall clock; default: Date.now() when the driver is created. */
   readonly initialWallClockTimeMs?: number
   readonly errorHandlers?: RecordErrorHandlers
+  /** Commit after every piped record, as Kafka Streams' driver does (default true). With false,
+   *  call `commit()`; `simulateCrash()` then loses what was processed since the last commit. */
+  readonly autoCommit?: boolean
+}
+
+export interface SimulateCrashOptions {
+  /** Crash in the middle of a commit: the changelog records of the uncommitted work are written
+   *  but neither the input offsets nor the state are committed. Restore must skip them. */
+  readonly midCommit?: boolean
+}
+
+interface DriverTask {
+  readonly subtopology: Subtopology
+  task: StreamTask
+  stores: TaskStores
 }
 
 /**
  * Runs a topology with no broker, synchronously, for unit tests (Kafka Streams'
- * TopologyTestDriver). It drives the same StreamTask, nodes and processors the runtime runs:
- * every topic has one partition, so each sub-topology has one task (`<id>_0`). A piped record
- * is processed to completion, then stream-time punctuators run; records written to a topic that
- * the topology also reads (e.g. a repartition topic) are fed back in before pipe returns.
+ * TopologyTestDriver). It drives the same StreamTask, nodes, processors and state stores the
+ * runtime runs: every topic has one partition, so each sub-topology has one task (`<id>_0`), and
+ * its stores live in memory, logged to in-memory changelog topics. A piped record is processed
+ * to completion, then stream-time punctuators run and the task commits; records written to a
+ * topic the topology also reads (a repartition topic) are fed back in before pipe returns.
  * Wall-clock punctuators run only on `advanceWallClockTime`.
  */
 export class TopologyTestDriver implements InputPipe, OutputTap {
-  private readonly tasks: StreamTask[] = []
-  private readonly taskByTopic = new Map<string, StreamTask>()
-  private readonly captured = new Map<string, { records: BrokerRecord[]; read: number }>()
-  private readonly nextOffsets = new Map<string, number>()
+  private readonly tasks: DriverTask[] = []
+  private readonly taskByTopic = new Map<string, DriverTask>()
+  private readonly topics = new InMemoryTopics()
+  /** Input offsets committed per topic (the group's committed offsets, for restore). */
+  private readonly committedOffsets = new Map<string, number>()
+  private readonly applicationId: string
+  private readonly autoCommit: boolean
   private wallClockMs: number
   private closed = false
 
   constructor(
     private readonly topology: Topology,
-    options: TopologyTestDriverOptions = {},
+    private readonly options: TopologyTestDriverOptions = {},
   ) {
     this.wallClockMs = options.initialWallClockTimeMs ?? Date.now()
-    const collector: RecordCollector = {
-      send: (record) => this.capture(record),
-      partitionsFor: () => 1,
-    }
-    const applicationId = options.applicationId ?? 'topology-test-driver'
+    this.applicationId = options.applicationId ?? 'topology-test-driver'
+    this.autoCommit = options.autoCommit ?? true
     for (const subtopology of topology.subtopologies) {
-      const task = new StreamTask({
-        applicationId,
-        topology,
-        subtopology,
-        partition: 0,
-        collector,
-        wallClock: () => this.wallClockMs,
-        errorHandlers: options.errorHandlers,
+      const stores = TaskStores.openInMemory({
+        applicationId: this.applicationId,
+        taskId: `${subtopology.id}_0`,
+        changelogPartition: 0,
+        stores: this.storeSpecs(subtopology),
       })
-      this.tasks.push(task)
-      for (const topic of topology.inputTopics(subtopology, applicationId)) this.taskByTopic.set(topic, task)
+      const entry: DriverTask = { subtopology, stores, task: this.createTask(subtopology, stores) }
+      this.tasks.push(entry)
+      for (const topic of topology.inputTopics(subtopology, this.applicationId)) this.taskByTopic.set(topic, entry)
     }
-    for (const task of this.tasks) task.init()
+    for (const { task } of this.tasks) task.init()
     this.runUntilIdle()
   }
 
@@ -76,7 +98,7 @@ export class TopologyTestDriver implements InputPipe, OutputTap {
   advanceWallClockTime(ms: number): void {
     this.assertOpen()
     this.wallClockMs += ms
-    for (const task of this.tasks) task.punctuateWallClock(this.wallClockMs)
+    for (const { task } of this.tasks) task.punctuateWallClock(this.wallClockMs)
     this.runUntilIdle()
   }
 
@@ -84,70 +106,168 @@ export class TopologyTestDriver implements InputPipe, OutputTap {
     return this.wallClockMs
   }
 
-  /** Topics the topology has written to so far. */
+  /** Topics the topology has written to so far (changelog topics included). */
   producedTopicNames(): string[] {
-    return [...this.captured.keys()]
+    return this.topics.producedTopicNames()
+  }
+
+  getKeyValueStore<K, V>(name: string): KeyValueStore<K, V> {
+    const { stores, spec } = this.storeEntry(name)
+    return keyValueView<K, V>(stores.getKeyValueStore(name), spec)
+  }
+
+  getWindowStore<K, V>(name: string): WindowStore<K, V> {
+    const { stores, spec } = this.storeEntry(name)
+    return windowView<K, V>(stores.getWindowStore(name), spec)
+  }
+
+  getSessionStore<K, V>(name: string): SessionStore<K, V> {
+    return this.storeEntry(name).stores.getSessionStore<K, V>(name)
+  }
+
+  /** Records built-in processors dropped (late records, null keys, ...), in all tasks. */
+  droppedRecords(reason?: DropReason): number {
+    let total = 0
+    for (const { task } of this.tasks) {
+      for (const [r, n] of task.droppedRecords) if (reason === undefined || r === reason) total += n
+    }
+    return total
+  }
+
+  /** Commits every task: changelog records out, state and input offsets committed. */
+  commit(): void {
+    this.assertOpen()
+    for (const entry of this.tasks) this.commitTask(entry)
+  }
+
+  /**
+   * Kills every task without committing, then starts them again: stores come back only from
+   * their changelog topics, applying just what was committed (docs/state.md's restore rule).
+   * Records processed since the last commit are lost, as their input would be re-delivered by a
+   * real broker; pipe them again to continue.
+   */
+  async simulateCrash(options: SimulateCrashOptions = {}): Promise<void> {
+    this.assertOpen()
+    for (const entry of this.tasks) {
+      if (options.midCommit === true) {
+        for (const record of entry.stores.prepareCommit(entry.task.consumedOffsets()).changelogRecords) this.topics.append(record)
+      }
+      await entry.stores.close()
+    }
+    const committed: TopicPartitionOffset[] = [...this.committedOffsets].map(([topic, offset]) => ({ topic, partition: 0, offset }))
+    for (const entry of this.tasks) {
+      entry.stores = TaskStores.openInMemory({
+        applicationId: this.applicationId,
+        taskId: `${entry.subtopology.id}_0`,
+        changelogPartition: 0,
+        stores: this.storeSpecs(entry.subtopology),
+      })
+      await entry.stores.restore({ reader: this.topics, committedOffsets: committed })
+      entry.task = this.createTask(entry.subtopology, entry.stores)
+      entry.task.init()
+    }
   }
 
   close(): void {
     if (this.closed) return
     this.closed = true
-    for (const task of this.tasks) task.close()
+    for (const { task, stores } of this.tasks) {
+      task.close()
+      void stores.close()
+    }
   }
 
   /** @internal */
   pipe(topic: string, key: Buffer | null, value: Buffer | null, timestamp: number, headers: RecordHeaders): void {
     this.assertOpen()
-    this.enqueue({ topic, partition: 0, offset: this.takeOffset(topic), timestamp, key, value, headers: headers.entries() })
+    this.enqueue(this.topics.append({ topic, partition: 0, key, value, timestamp, headers: headers.entries() }))
     this.runUntilIdle()
   }
 
   /** @internal */
   readOutput(topic: string): BrokerRecord | undefined {
-    const log = this.captured.get(topic)
-    if (log === undefined || log.read >= log.records.length) return undefined
-    return log.records[log.read++]
+    return this.topics.readOutput(topic)
   }
 
   /** @internal */
   outputSize(topic: string): number {
-    const log = this.captured.get(topic)
-    return log === undefined ? 0 : log.records.length - log.read
+    return this.topics.outputSize(topic)
+  }
+
+  private createTask(subtopology: Subtopology, stores: TaskStores): StreamTask {
+    const collector: RecordCollector = {
+      send: (record) => this.capture(record),
+      partitionsFor: () => 1,
+    }
+    return new StreamTask({
+      applicationId: this.applicationId,
+      topology: this.topology,
+      subtopology,
+      partition: 0,
+      collector,
+      wallClock: () => this.wallClockMs,
+      errorHandlers: this.options.errorHandlers,
+      stores: (name) => stores.store(name),
+    })
+  }
+
+  private storeSpecs(subtopology: Subtopology): StoreSpec[] {
+    // Stores added with only a name (the low-level API's validation cases) cannot be instantiated.
+    return subtopology.stores.map((name) => this.topology.store(name) as StoreSpec).filter((spec) => spec.kind !== undefined)
+  }
+
+  private storeEntry(name: string): { stores: TaskStores; spec: StoreSpec } {
+    const entry = this.tasks.find((t) => t.subtopology.stores.includes(name))
+    const spec = this.topology.store(name) as StoreSpec | undefined
+    if (entry === undefined || spec === undefined) {
+      throw new StreamfoldError('UNKNOWN_STATE_STORE', `The topology has no state store named "${name}" (it has: ${this.topology.stores.map((s) => s.name).join(', ') || 'none'})`, {
+        store: name,
+      })
+    }
+    return { stores: entry.stores, spec }
   }
 
   private capture(out: OutgoingRecord): void {
-    const record: BrokerRecord = { ...out, partition: 0, offset: this.takeOffset(out.topic) }
-    let log = this.captured.get(out.topic)
-    if (log === undefined) {
-      log = { records: [], read: 0 }
-      this.captured.set(out.topic, log)
-    }
-    log.records.push(record)
+    const record = this.topics.append(out)
+    this.topics.markOutput(record)
     if (this.taskByTopic.has(out.topic)) this.enqueue(record)
   }
 
   private enqueue(record: BrokerRecord): void {
-    this.taskByTopic.get(record.topic)!.enqueue([record])
+    const entry = this.taskByTopic.get(record.topic)
+    if (entry === undefined) return
+    // A redelivered record the task already applied changes nothing (the dedup watermark).
+    if (entry.stores.dedup.isApplied(record.topic, record.partition, record.offset)) return
+    entry.task.enqueue([record])
   }
 
-  /** Processes one record at a time across tasks, with stream-time punctuation after each. */
+  /** Processes one record at a time across tasks; after each, stream-time punctuation and a commit. */
   private runUntilIdle(): void {
     let progressed = true
     while (progressed) {
       progressed = false
-      for (const task of this.tasks) {
-        if (task.process()) {
-          task.punctuateStreamTime()
+      for (const entry of this.tasks) {
+        if (entry.task.process()) {
+          entry.task.punctuateStreamTime()
+          if (this.autoCommit) this.commitTask(entry)
           progressed = true
         }
       }
     }
   }
 
-  private takeOffset(topic: string): number {
-    const offset = this.nextOffsets.get(topic) ?? 0
-    this.nextOffsets.set(topic, offset + 1)
-    return offset
+  private commitTask(entry: DriverTask): void {
+    const consumed = entry.task.consumedOffsets()
+    const { changelogRecords } = entry.stores.prepareCommit(consumed)
+    const ends = changelogRecords.map((r) => {
+      const stored = this.topics.append(r)
+      this.topics.markOutput(stored)
+      return stored
+    })
+    entry.stores.commitInMemory({
+      changelogEndOffsets: ends.map((r) => ({ topic: r.topic, partition: 0, offset: r.offset + 1 })),
+    })
+    for (const { topic, offset } of consumed) this.committedOffsets.set(topic, offset)
   }
 
   private assertOpen(): void {

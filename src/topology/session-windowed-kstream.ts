@@ -65,7 +65,10 @@ export class SessionWindowedKStream<K, V> {
       name: storeName,
       keySerde: this.keySerde,
       valueSerde,
-      retentionMs: Math.max(this.windows.inactivityGapMs + this.windows.graceMs, options.retentionMs ?? 0),
+      // A record that is not late (its own session ends at or after stream time - grace - gap) can
+      // merge sessions ending a gap before it, so those must still be kept: 2 gaps + grace, plus 1
+      // because the store expires entries at exactly the retention boundary.
+      retentionMs: Math.max(2 * this.windows.inactivityGapMs + this.windows.graceMs + 1, options.retentionMs ?? 0),
       persistent: options.inMemory !== true,
     })
     const name = this.dsl.nodeName('KSTREAM-AGGREGATE-', options.name === undefined ? undefined : { name: `${options.name}-aggregate` })

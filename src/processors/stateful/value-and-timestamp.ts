@@ -13,7 +13,7 @@ export interface ValueAndTimestamp<V> {
  * the contributing records') after a crash too.
  */
 export function valueAndTimestampSerde<V>(inner: Serde<V>): Serde<ValueAndTimestamp<V>> {
-  return {
+  const serde: Serde<ValueAndTimestamp<V>> = {
     name: `timestamped(${inner.name})`,
     serialize: (data, topic) => {
       const value = inner.serialize(data.value, topic)
@@ -29,4 +29,13 @@ export function valueAndTimestampSerde<V>(inner: Serde<V>): Serde<ValueAndTimest
       return { timestamp: Number(data.readBigInt64BE(0)), value: inner.deserialize(data.subarray(8), topic) }
     },
   }
+  timestampedSerdes.add(serde)
+  return serde
+}
+
+const timestampedSerdes = new WeakSet<object>()
+
+/** Whether a store's values are ValueAndTimestamp (stores the DSL creates for aggregates and tables). */
+export function isValueAndTimestampSerde(serde: unknown): boolean {
+  return typeof serde === 'object' && serde !== null && timestampedSerdes.has(serde)
 }
