@@ -68,3 +68,16 @@ export {
 } from './errors'
 export type { RecordErrorHandlers, HandlerResponse } from './runtime/task/record-error-handlers'
 export type { Logger, LogLevel } from './logger'
+export { StreamsApp, type CloseOptions } from './runtime/streams-app'
+export type {
+  StreamsConfig,
+  BrokerConfig,
+  KafkaSettings,
+  EmbeddedSettings,
+  ProcessingGuarantee,
+  DedupConfig,
+  DedupIdExtractor,
+  RawRecord,
+} from './runtime/streams-config'
+export { APP_STATES, type AppState, type StateListener } from './runtime/app-state'
+export type { RestoreListener, RestoreStartEvent, RestoreBatchEvent, RestoreEndEvent } from './changelog/changelog-restorer'

@@ -1,0 +1,244 @@
+/**
+ * StreamsApp: runs a Topology as a long-lived member of a consumer group (Kafka Streams'
+ * KafkaStreams). States and their moves: app-state.ts. One loop, one consumer, one producer:
+ *
+ *   poll (rebalance callbacks run inside) ─► restore new tasks ─► [exactly_once: open transaction]
+ *     ─► route records to tasks ─► process micro-batches (+ stream-time punctuation)
+ *     ─► wall-clock punctuation ─► every commitIntervalMs: Checkpoint.commit (checkpoint.ts)
+ */
+import { StreamfoldError } from '../errors'
+import type { Logger } from '../logger'
+import type { Topology } from '../topology/topology'
+import { resolveTopicName } from '../topology/internal-topic-name'
+import { AppStateMachine, type AppState, type StateListener } from './app-state'
+import { openBroker, type OpenedBroker } from './app/open-broker'
+import { claimProcessIdentity, type ProcessIdentity } from './app/process-identity'
+import { ProducerCollector } from './app/producer-collector'
+import { planTopics } from './app/topic-plan'
+import type { GroupConsumer, PartitionReader } from './broker/broker'
+import { Checkpoint } from './checkpoint'
+import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } from './streams-config'
+import { TaskManager } from './task-manager'
+
+const SUMMARY_INTERVAL_MS = 60_000
+
+export interface CloseOptions {
+  /** How long close() waits for a clean shutdown before it resolves false; default: no limit. */
+  readonly timeoutMs?: number
+}
+
+/** What a started app holds; filled in step by step so a failed start releases what it got. */
+interface Runtime {
+  identity?: ProcessIdentity
+  broker?: OpenedBroker
+  consumer?: GroupConsumer
+  reader?: PartitionReader
+  checkpoint?: Checkpoint
+  tasks?: TaskManager
+}
+
+export class StreamsApp {
+  private readonly config: ResolvedStreamsConfig
+  private readonly logger: Logger
+  private readonly machine = new AppStateMachine()
+  private runtime: Runtime = {}
+  private starting: Promise<void> | undefined
+  private loop: Promise<void> | undefined
+  private closing: Promise<void> | undefined
+  private stopping = false
+  private failure: unknown
+
+  constructor(
+    private readonly topology: Topology,
+    config: StreamsConfig,
+  ) {
+    this.config = resolveStreamsConfig(config)
+    this.logger = this.config.logger.child({ applicationId: this.config.applicationId })
+  }
+
+  get state(): AppState {
+    return this.machine.state
+  }
+
+  /** The error that moved the app to ERROR, if any. */
+  get error(): unknown {
+    return this.failure
+  }
+
+  onStateChange(listener: StateListener): void {
+    this.machine.onChange(listener)
+  }
+
+  /**
+   * Checks and creates topics, connects, joins the group and starts processing in the
+   * background. Resolves once the app is a group member; tasks restore and run after that
+   * (state REBALANCING, then RUNNING). Rejects, in state ERROR, when the app cannot run.
+   */
+  start(): Promise<void> {
+    if (this.state !== 'CREATED') return Promise.reject(new StreamfoldError('ILLEGAL_STATE', `start() on an app that is ${this.state}`))
+    this.machine.moveTo('REBALANCING')
+    this.starting = this.boot()
+    return this.starting
+  }
+
+  /**
+   * Stops processing, commits and closes every task, leaves the group and releases the broker.
+   * Resolves true once closed, or false when `timeoutMs` passed first (closing goes on).
+   */
+  async close(options: CloseOptions = {}): Promise<boolean> {
+    this.closing ??= this.shutdown()
+    if (options.timeoutMs === undefined) {
+      await this.closing
+      return true
+    }
+    let timer: NodeJS.Timeout | undefined
+    const expired = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), options.timeoutMs)))
+    try {
+      return await Promise.race([this.closing.then(() => true), expired])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  private async boot(): Promise<void> {
+    const { config } = this
+    const rt = this.runtime
+    try {
+      rt.identity = await claimProcessIdentity(config.stateDir, config.applicationId)
+      rt.broker = await openBroker(config.broker, config.applicationId, this.logger)
+      const { broker } = rt.broker
+      const admin = broker.admin()
+      const plan = await planTopics({ topology: this.topology, applicationId: config.applicationId, admin, dedup: config.dedup })
+      const collector = new ProducerCollector(await admin.partitionCounts(this.sinkTopics()), admin, this.logger)
+      const clientId = `${config.applicationId}-${rt.identity.processId}`
+      const exactlyOnce = config.processingGuarantee === 'exactly_once'
+      rt.consumer = broker.consumer({
+        groupId: config.applicationId,
+        clientId,
+        isolationLevel: exactlyOnce ? 'read_committed' : 'read_uncommitted',
+        autoOffsetReset: 'earliest',
+        sessionTimeoutMs: config.sessionTimeoutMs,
+        heartbeatIntervalMs: config.heartbeatIntervalMs,
+      })
+      rt.reader = broker.reader()
+      // Stable across restarts: the new producer fences the old one and aborts its open transaction.
+      const transactionalId = exactlyOnce ? clientId : undefined
+      rt.checkpoint = await Checkpoint.create({
+        guarantee: config.processingGuarantee,
+        consumer: rt.consumer,
+        admin,
+        collector,
+        logger: this.logger,
+        faults: config.faults,
+        createProducer: async () => {
+          const producer = broker.producer({ clientId, transactionalId })
+          await producer.connect()
+          return producer
+        },
+      })
+      rt.tasks = new TaskManager({
+        topology: this.topology,
+        plan,
+        config,
+        consumer: rt.consumer,
+        admin,
+        reader: rt.reader,
+        checkpoint: rt.checkpoint,
+        collector,
+        logger: this.logger,
+        onRebalance: () => {
+          if (this.state === 'RUNNING') this.machine.moveTo('REBALANCING')
+        },
+      })
+      await rt.consumer.subscribe(plan.inputTopics, rt.tasks)
+      this.logger.info(
+        { broker: broker.kind, processingGuarantee: config.processingGuarantee, inputTopics: plan.inputTopics.length, subtopologies: plan.partitions.size },
+        'app started',
+      )
+    } catch (error) {
+      await this.release(false)
+      this.fail(error)
+      throw error
+    }
+    this.loop = this.run(rt.tasks, rt.consumer, rt.checkpoint, rt.broker.broker.kind)
+  }
+
+  private async run(tasks: TaskManager, consumer: GroupConsumer, checkpoint: Checkpoint, brokerKind: string): Promise<void> {
+    const { commitIntervalMs, maxBatchRecords, maxBatchWaitMs } = this.config
+    let lastCommit = Date.now()
+    let lastSummary = Date.now()
+    try {
+      while (!this.stopping) {
+        const records = await consumer.poll(maxBatchRecords, tasks.backlog > 0 ? 0 : maxBatchWaitMs)
+        await tasks.restorePending()
+        // The embedded group assigns within the first poll; a Kafka member waits for its first assignment.
+        if (this.state === 'REBALANCING' && tasks.restoring === 0 && (tasks.assignmentSeen || brokerKind === 'embedded')) {
+          this.machine.moveTo('RUNNING')
+        }
+        await checkpoint.ensureTransaction()
+        tasks.route(records)
+        const processed = tasks.process()
+        tasks.punctuate(Date.now())
+        if (Date.now() - lastCommit >= commitIntervalMs) {
+          await tasks.commit()
+          lastCommit = Date.now()
+        }
+        if (processed > 0 && this.logger.isLevelEnabled('trace')) this.logger.trace({ fetched: records.length, processed }, 'batch')
+        if (Date.now() - lastSummary >= SUMMARY_INTERVAL_MS) {
+          lastSummary = Date.now()
+          this.logger.info({ tasks: tasks.size, processed: tasks.processed, skippedDuplicates: tasks.skipped }, 'summary')
+        }
+      }
+    } catch (error) {
+      this.logger.error({ err: error }, 'processing stopped by an error: tasks closed without committing')
+      await this.release(false)
+      this.fail(error)
+    }
+  }
+
+  private async shutdown(): Promise<void> {
+    await this.starting?.catch(() => undefined)
+    if (this.state === 'CREATED') {
+      this.machine.moveTo('PENDING_SHUTDOWN')
+      this.machine.moveTo('NOT_RUNNING')
+      return
+    }
+    if (this.state === 'NOT_RUNNING') return
+    this.machine.moveTo('PENDING_SHUTDOWN')
+    this.stopping = true
+    await this.loop
+    await this.release(this.failure === undefined)
+    this.machine.moveTo('NOT_RUNNING')
+    this.logger.info({}, 'app closed')
+  }
+
+  /** Releases whatever the runtime holds, in dependency order; safe to call twice. */
+  private async release(clean: boolean): Promise<void> {
+    const rt = this.runtime
+    this.runtime = {}
+    const attempt = async (what: string, action: (() => Promise<void>) | undefined): Promise<void> => {
+      try {
+        await action?.()
+      } catch (error) {
+        this.logger.warn({ err: error }, `${what} failed during shutdown`)
+      }
+    }
+    await attempt('closing tasks', rt.tasks && (() => rt.tasks!.closeAll(clean)))
+    await attempt('closing the consumer', rt.consumer && (() => rt.consumer!.close()))
+    await attempt('closing the producer', rt.checkpoint && (() => rt.checkpoint!.close()))
+    await attempt('closing the reader', rt.reader && (() => rt.reader!.close()))
+    await attempt('closing the broker', rt.broker?.owned === true ? () => rt.broker!.broker.close() : undefined)
+    await attempt('releasing the state directory', rt.identity && (() => rt.identity!.release()))
+  }
+
+  private fail(error: unknown): void {
+    this.failure ??= error
+    if (this.machine.canMoveTo('ERROR')) this.machine.moveTo('ERROR')
+  }
+
+  /** Fixed sink topics, for partition counts that custom partitioners need. */
+  private sinkTopics(): string[] {
+    const topics = this.topology.sinks().flatMap((s) => (typeof s.topic === 'string' ? [resolveTopicName(s.topic, s.internal, this.config.applicationId)] : []))
+    return [...new Set(topics)]
+  }
+}

@@ -1,0 +1,291 @@
+/**
+ * The app's tasks: created from the group's assignment (one per sub-topology per partition;
+ * co-partitioned inputs share one), restored before they process, fed from the consumer, paused
+ * when they fall behind, committed through the Checkpoint, and closed when their partitions go.
+ *
+ *   assigned ──open, pause──► restoring ──restore, resume──► running ──revoked: commit, close──► gone
+ *                                                               └──lost: close without commit──► gone
+ *
+ * It is the consumer's rebalance listener; the consumer calls it from inside poll() only.
+ */
+import { TaskCorruptedError } from '../errors'
+import type { Logger } from '../logger'
+import type { Topology } from '../topology/topology'
+import { ActiveTask } from './app/active-task'
+import type { ProducerCollector } from './app/producer-collector'
+import type { TopicPlan } from './app/topic-plan'
+import type { BrokerAdmin, BrokerRecord, GroupConsumer, PartitionReader, RebalanceListener, TopicPartition } from './broker/broker'
+import { commitFailed, type Checkpoint, type CommitOutcome } from './checkpoint'
+import type { ResolvedStreamsConfig } from './streams-config'
+
+/** Consecutive failed commits after which the app gives up (each one was rolled back). */
+const MAX_COMMIT_FAILURES = 5
+
+export interface TaskManagerOptions {
+  readonly topology: Topology
+  readonly plan: TopicPlan
+  readonly config: ResolvedStreamsConfig
+  readonly consumer: GroupConsumer
+  readonly admin: BrokerAdmin
+  readonly reader: PartitionReader
+  readonly checkpoint: Checkpoint
+  readonly collector: ProducerCollector
+  readonly logger: Logger
+  /** Partitions are moving: the app is REBALANCING until every task is restored. */
+  readonly onRebalance: () => void
+}
+
+export class TaskManager implements RebalanceListener {
+  private readonly tasks = new Map<string, ActiveTask>()
+  private readonly byPartition = new Map<string, ActiveTask>()
+  private readonly paused = new Set<string>()
+  private pending: ActiveTask[] = []
+  private commitFailures = 0
+  /** At least one assignment (possibly empty) was received from the group. */
+  assignmentSeen = false
+  processed = 0
+
+  constructor(private readonly options: TaskManagerOptions) {}
+
+  get restoring(): number {
+    return this.pending.length
+  }
+
+  get size(): number {
+    return this.tasks.size
+  }
+
+  /** Records fetched and not yet processed, over all tasks. */
+  get backlog(): number {
+    let total = 0
+    for (const task of this.tasks.values()) if (task.running) total += task.backlog
+    return total
+  }
+
+  get skipped(): number {
+    let total = 0
+    for (const task of this.tasks.values()) total += task.skipped
+    return total
+  }
+
+  async onAssigned(partitions: readonly TopicPartition[]): Promise<void> {
+    this.options.onRebalance()
+    this.assignmentSeen = true
+    if (partitions.length === 0) return
+    await this.noteStartOffsets(partitions)
+    this.options.logger.info({ partitions: partitions.length }, 'partitions assigned')
+    await this.openTasks(partitions)
+  }
+
+  async onRevoked(partitions: readonly TopicPartition[]): Promise<void> {
+    this.options.onRebalance()
+    this.options.logger.info({ partitions: partitions.length }, 'partitions revoked')
+    // Everything done so far is committed before the partitions move (one transaction for all).
+    await this.handle(await this.options.checkpoint.commit(this.running()))
+    await this.dropTasks(partitions)
+  }
+
+  async onLost(partitions: readonly TopicPartition[]): Promise<void> {
+    this.options.onRebalance()
+    this.options.logger.warn({ partitions: partitions.length }, 'partitions lost: their tasks close without committing')
+    const lost = this.affected(partitions)
+    if (this.options.config.processingGuarantee === 'exactly_once') {
+      // The open transaction holds the lost tasks' output too: abort it; the others redo their part.
+      await this.options.checkpoint.rollBack(this.running().filter((t) => t.dirty && !lost.includes(t)))
+    }
+    await this.dropTasks(partitions)
+  }
+
+  /** Restores tasks assigned since the last call, then lets their partitions flow. */
+  async restorePending(): Promise<void> {
+    while (this.pending.length > 0) {
+      const task = this.pending.shift()!
+      if (this.tasks.get(task.id) !== task) continue // dropped meanwhile
+      const committed = await this.options.consumer.committed(task.inputs)
+      try {
+        await task.restore(this.options.reader, committed, this.options.config.onRestore)
+      } catch (error) {
+        if (!(error instanceof TaskCorruptedError)) throw error
+        // The changelog no longer matches the local state (e.g. topic recreated): rebuild from it.
+        this.options.logger.warn({ taskId: task.id, err: error }, 'local state does not match the changelog: wiping it and restoring')
+        await task.stores.wipe()
+        await this.replace(task)
+        continue
+      }
+      this.resumeIfDrained(task, true)
+    }
+  }
+
+  /** Hands fetched records to their tasks; a partition whose queue passes the bound is paused. */
+  route(records: readonly BrokerRecord[]): void {
+    let start = 0
+    while (start < records.length) {
+      const first = records[start]!
+      let end = start + 1
+      while (end < records.length && records[end]!.partition === first.partition && records[end]!.topic === first.topic) end++
+      const task = this.byPartition.get(key(first))
+      // No task: the partition was revoked while the records were in flight; its new owner reads them.
+      if (task !== undefined) {
+        task.add(first.topic, start === 0 && end === records.length ? records : records.slice(start, end))
+        if (task.queued(first.topic) > this.options.config.maxQueuedRecordsPerPartition) this.pause([first])
+      }
+      start = end
+    }
+  }
+
+  /** One micro-batch per running task; returns the records processed. */
+  process(): number {
+    let total = 0
+    for (const task of this.tasks.values()) {
+      if (!task.running) continue
+      total += task.processBatch(this.options.config.maxBatchRecords)
+      this.resumeIfDrained(task, false)
+    }
+    this.processed += total
+    return total
+  }
+
+  punctuate(now: number): void {
+    for (const task of this.tasks.values()) if (task.running) task.punctuateWallClock(now)
+  }
+
+  async commit(): Promise<void> {
+    await this.handle(await this.options.checkpoint.commit(this.running()))
+  }
+
+  /** Closes every task: committed first when `clean`, otherwise rolled back. */
+  async closeAll(clean: boolean): Promise<void> {
+    try {
+      if (clean) await this.handle(await this.options.checkpoint.commit(this.running()))
+      else await this.options.checkpoint.rollBack([])
+    } finally {
+      const tasks = [...this.tasks.values()]
+      this.tasks.clear()
+      this.byPartition.clear()
+      this.pending = []
+      for (const task of tasks) await task.close().catch((error: unknown) => this.options.logger.warn({ taskId: task.id, err: error }, 'closing a task failed'))
+    }
+  }
+
+  /** A failed commit was rolled back; tasks that missed a state write are rebuilt. Repeated failures are fatal. */
+  private async handle(outcome: CommitOutcome): Promise<void> {
+    if (outcome.ok) {
+      this.commitFailures = 0
+      return
+    }
+    this.commitFailures++
+    this.options.logger.error({ err: outcome.error, attempt: this.commitFailures, corrupted: outcome.corrupted.map((t) => t.id) }, 'commit failed; rolled back')
+    for (const task of outcome.corrupted) {
+      await task.close().catch(() => undefined)
+      await this.replace(task)
+    }
+    if (this.commitFailures >= MAX_COMMIT_FAILURES) throw commitFailed(outcome)
+  }
+
+  private running(): ActiveTask[] {
+    return [...this.tasks.values()].filter((t) => t.running)
+  }
+
+  private affected(partitions: readonly TopicPartition[]): ActiveTask[] {
+    const found = new Set<ActiveTask>()
+    for (const tp of partitions) {
+      const task = this.byPartition.get(key(tp))
+      if (task !== undefined) found.add(task)
+    }
+    return [...found]
+  }
+
+  /** Where the group stands for new partitions: their commit, else the log start ('earliest'). */
+  private async noteStartOffsets(partitions: readonly TopicPartition[]): Promise<void> {
+    const { checkpoint, consumer, admin } = this.options
+    const committed = await consumer.committed(partitions)
+    checkpoint.noteCommitted(committed)
+    const known = new Set(committed.map(key))
+    const fresh = partitions.filter((tp) => !known.has(key(tp)))
+    if (fresh.length > 0) checkpoint.noteCommitted(await admin.beginningOffsets(fresh))
+  }
+
+  private async openTasks(partitions: readonly TopicPartition[]): Promise<void> {
+    const { plan, topology, config, collector, logger } = this.options
+    this.pause(partitions)
+    for (const tp of partitions) {
+      if (this.byPartition.has(key(tp))) continue
+      const sub = plan.readerOf.get(tp.topic)
+      if (sub === undefined) continue
+      const task = await ActiveTask.open({
+        applicationId: config.applicationId,
+        topology,
+        subtopology: sub,
+        partition: tp.partition,
+        inputs: topology.inputTopics(sub, config.applicationId).map((topic) => ({ topic, partition: tp.partition })),
+        collector,
+        stateDir: config.stateDir,
+        errorHandlers: config.errorHandlers,
+        logger,
+        wallClock: Date.now,
+        dedup: sub.id === plan.dedupSubtopology ? config.dedup : undefined,
+      })
+      this.add(task)
+    }
+  }
+
+  /** Closes the tasks of `partitions`; a task's partitions that stay assigned get a new task. */
+  private async dropTasks(partitions: readonly TopicPartition[]): Promise<void> {
+    const gone = new Set(partitions.map(key))
+    const kept: TopicPartition[] = []
+    for (const task of this.affected(partitions)) {
+      this.tasks.delete(task.id)
+      for (const tp of task.inputs) {
+        this.byPartition.delete(key(tp))
+        this.paused.delete(key(tp))
+        if (!gone.has(key(tp)) && this.owned(tp)) kept.push(tp)
+      }
+      await task.close()
+    }
+    this.options.checkpoint.forget(partitions)
+    for (const tp of partitions) this.paused.delete(key(tp))
+    if (kept.length > 0) {
+      this.options.checkpoint.rewind(kept)
+      await this.openTasks(kept)
+    }
+  }
+
+  /** Reopens a closed task from scratch (restore included), reading its input again from the commit. */
+  private async replace(task: ActiveTask): Promise<void> {
+    this.tasks.delete(task.id)
+    for (const tp of task.inputs) this.byPartition.delete(key(tp))
+    const owned = task.inputs.filter((tp) => this.owned(tp))
+    this.options.checkpoint.rewind(owned)
+    await this.openTasks(owned)
+  }
+
+  private add(task: ActiveTask): void {
+    this.tasks.set(task.id, task)
+    for (const tp of task.inputs) this.byPartition.set(key(tp), task)
+    this.pending.push(task)
+  }
+
+  private owned(tp: TopicPartition): boolean {
+    return this.options.consumer.assignment().some((a) => a.topic === tp.topic && a.partition === tp.partition)
+  }
+
+  private pause(partitions: readonly TopicPartition[]): void {
+    const fresh = partitions.filter((tp) => !this.paused.has(key(tp)) && this.owned(tp))
+    if (fresh.length === 0) return
+    this.options.consumer.pause(fresh)
+    for (const tp of fresh) this.paused.add(key(tp))
+  }
+
+  /** Resumes partitions at or below half the bound (hysteresis: no pause/resume flapping). */
+  private resumeIfDrained(task: ActiveTask, afterRestore: boolean): void {
+    const limit = afterRestore ? this.options.config.maxQueuedRecordsPerPartition : this.options.config.maxQueuedRecordsPerPartition / 2
+    const ready = task.inputs.filter((tp) => this.paused.has(key(tp)) && task.queued(tp.topic) <= limit && this.owned(tp))
+    if (ready.length === 0) return
+    this.options.consumer.resume(ready)
+    for (const tp of ready) this.paused.delete(key(tp))
+  }
+}
+
+function key(tp: TopicPartition): string {
+  return `${tp.topic}\u0000${tp.partition}`
+}
