@@ -54,7 +54,8 @@ export interface BrokerAdmin {
   ensureTopics(specs: readonly TopicSpec[]): Promise<void>
   /** Partition counts of the topics that exist; missing topics are absent from the map. */
   partitionCounts(topics: readonly string[]): Promise<Map<string, number>>
-  /** The offset after the last record (the high watermark; for read_committed, the last stable offset). */
+  /** The offset after the last record (the high watermark; for read_committed, the last stable offset).
+   *  Transaction markers occupy offsets: offsets are not contiguous, never assume offset + 1 is next. */
   endOffsets(partitions: readonly TopicPartition[], isolation?: IsolationLevel): Promise<TopicPartitionOffset[]>
   /** The first offset still held (after retention or deletion). */
   beginningOffsets(partitions: readonly TopicPartition[]): Promise<TopicPartitionOffset[]>
@@ -83,6 +84,9 @@ export interface GroupConsumerOptions {
   readonly autoOffsetReset?: 'earliest' | 'latest'
   readonly sessionTimeoutMs?: number
   readonly heartbeatIntervalMs?: number
+  /** A member that does not call poll() for this long is evicted; its next poll reports onLost
+   *  (Kafka's max.poll.interval.ms). */
+  readonly maxPollIntervalMs?: number
 }
 
 export interface GroupConsumer {
@@ -110,7 +114,8 @@ export interface ProducerOptions {
 export interface BrokerProducer {
   /** Connects; for a transactional producer also initialises transactions (fencing older ones). */
   connect(): Promise<void>
-  /** Queues a record; never blocks. Delivery failures surface from `flush()` or `commitTransaction()`. */
+  /** Queues a record; never blocks. Throws at once on misuse (ILLEGAL_STATE) or a fenced producer
+   *  (TASK_MIGRATED); delivery failures surface from `flush()` or `commitTransaction()`. */
   send(record: OutgoingRecord): void
   /** Resolves when every record sent so far is acknowledged; rejects with the first failure. */
   flush(): Promise<void>
