@@ -27,10 +27,18 @@ export interface TopologyTestDriverOptions {
   readonly autoCommit?: boolean
 }
 
+export interface PersistentDriverOptions extends Omit<TopologyTestDriverOptions, 'autoCommit'> {
+  /** Keep persistent stores in LevelDB under this directory (one database per task). */
+  readonly stateDir: string
+}
+
 export interface SimulateCrashOptions {
   /** Crash in the middle of a commit: the changelog records of the uncommitted work are written
    *  but neither the input offsets nor the state are committed. Restore must skip them. */
   readonly midCommit?: boolean
+  /** With a state directory: restart on it as it is (default), or on an empty one (`'wipe'`),
+   *  so state comes back entirely from the changelogs. */
+  readonly stateDir?: 'keep' | 'wipe'
 }
 
 interface DriverTask {
@@ -58,27 +66,44 @@ export class TopologyTestDriver implements InputPipe, OutputTap {
   private readonly autoCommit: boolean
   private wallClockMs: number
   private closed = false
+  private readonly stateDir: string | undefined
 
   constructor(
     private readonly topology: Topology,
     private readonly options: TopologyTestDriverOptions = {},
+    /** @internal tasks opened by create() */
+    opened?: ReadonlyMap<number, TaskStores>,
+    stateDir?: string,
   ) {
     this.wallClockMs = options.initialWallClockTimeMs ?? Date.now()
     this.applicationId = options.applicationId ?? 'topology-test-driver'
-    this.autoCommit = options.autoCommit ?? true
+    this.stateDir = stateDir
+    // LevelDB commits are asynchronous, so a driver on a state directory commits on commitAsync().
+    this.autoCommit = stateDir === undefined && (options.autoCommit ?? true)
     for (const subtopology of topology.subtopologies) {
-      const stores = TaskStores.openInMemory({
-        applicationId: this.applicationId,
-        taskId: `${subtopology.id}_0`,
-        changelogPartition: 0,
-        stores: this.storeSpecs(subtopology),
-      })
+      const stores = opened?.get(subtopology.id) ?? TaskStores.openInMemory(this.storesOptions(subtopology))
       const entry: DriverTask = { subtopology, stores, task: this.createTask(subtopology, stores) }
       this.tasks.push(entry)
       for (const topic of topology.inputTopics(subtopology, this.applicationId)) this.taskByTopic.set(topic, entry)
     }
     for (const { task } of this.tasks) task.init()
     this.runUntilIdle()
+  }
+
+  /**
+   * A driver whose persistent stores live in LevelDB under `stateDir`, as in the runtime. Piping
+   * stays synchronous; commits are explicit (`await commitAsync()`), and `simulateCrash` can
+   * restart on the same directory (state from LevelDB plus the changelog tail) or a wiped one.
+   */
+  static async create(topology: Topology, options: PersistentDriverOptions): Promise<TopologyTestDriver> {
+    const applicationId = options.applicationId ?? 'topology-test-driver'
+    const opened = new Map<number, TaskStores>()
+    for (const subtopology of topology.subtopologies) {
+      const stores = await TaskStores.open({ ...storesOptionsOf(topology, subtopology, applicationId), stateDir: options.stateDir })
+      await stores.restore({ reader: new InMemoryTopics(), committedOffsets: [] })
+      opened.set(subtopology.id, stores)
+    }
+    return new TopologyTestDriver(topology, options, opened, options.stateDir)
   }
 
   createInputTopic<K, V>(name: string, keySerde: Serde<K>, valueSerde: Serde<V>, options: TestInputTopicOptions = {}): TestInputTopic<K, V> {
@@ -137,7 +162,21 @@ export class TopologyTestDriver implements InputPipe, OutputTap {
   /** Commits every task: changelog records out, state and input offsets committed. */
   commit(): void {
     this.assertOpen()
+    if (this.stateDir !== undefined) {
+      throw new StreamfoldError('ILLEGAL_STATE', 'A driver with a state directory commits with await commitAsync()')
+    }
     for (const entry of this.tasks) this.commitTask(entry)
+  }
+
+  /** Commits every task, writing persistent stores to LevelDB. */
+  async commitAsync(): Promise<void> {
+    this.assertOpen()
+    for (const entry of this.tasks) {
+      const consumed = entry.task.consumedOffsets()
+      const ends = this.publishChangelog(entry.stores.prepareCommit(consumed).changelogRecords)
+      await entry.stores.commit({ changelogEndOffsets: ends })
+      for (const { topic, offset } of consumed) this.committedOffsets.set(topic, offset)
+    }
   }
 
   /**
@@ -146,22 +185,23 @@ export class TopologyTestDriver implements InputPipe, OutputTap {
    * Records processed since the last commit are lost, as their input would be re-delivered by a
    * real broker; pipe them again to continue.
    */
-  async simulateCrash(options: SimulateCrashOptions = {}): Promise<void> {
+  async simulateCrash(crash: SimulateCrashOptions = {}): Promise<void> {
     this.assertOpen()
     for (const entry of this.tasks) {
-      if (options.midCommit === true) {
+      if (crash.midCommit === true) {
         for (const record of entry.stores.prepareCommit(entry.task.consumedOffsets()).changelogRecords) this.topics.append(record)
       }
       await entry.stores.close()
     }
     const committed: TopicPartitionOffset[] = [...this.committedOffsets].map(([topic, offset]) => ({ topic, partition: 0, offset }))
     for (const entry of this.tasks) {
-      entry.stores = TaskStores.openInMemory({
-        applicationId: this.applicationId,
-        taskId: `${entry.subtopology.id}_0`,
-        changelogPartition: 0,
-        stores: this.storeSpecs(entry.subtopology),
-      })
+      if (this.stateDir === undefined) {
+        entry.stores = TaskStores.openInMemory(this.storesOptions(entry.subtopology))
+      } else {
+        const options = { ...this.storesOptions(entry.subtopology), stateDir: this.stateDir }
+        if (crash.stateDir === 'wipe') await (await TaskStores.open(options)).wipe()
+        entry.stores = await TaskStores.open(options)
+      }
       await entry.stores.restore({ reader: this.topics, committedOffsets: committed })
       entry.task = this.createTask(entry.subtopology, entry.stores)
       entry.task.init()
@@ -169,11 +209,16 @@ export class TopologyTestDriver implements InputPipe, OutputTap {
   }
 
   close(): void {
+    void this.closeAsync()
+  }
+
+  /** Closes and waits for every task database to be closed (needed before reusing a state directory). */
+  async closeAsync(): Promise<void> {
     if (this.closed) return
     this.closed = true
     for (const { task, stores } of this.tasks) {
       task.close()
-      void stores.close()
+      await stores.close()
     }
   }
 
@@ -211,9 +256,8 @@ export class TopologyTestDriver implements InputPipe, OutputTap {
     })
   }
 
-  private storeSpecs(subtopology: Subtopology): StoreSpec[] {
-    // Stores added with only a name (the low-level API's validation cases) cannot be instantiated.
-    return subtopology.stores.map((name) => this.topology.store(name) as StoreSpec).filter((spec) => spec.kind !== undefined)
+  private storesOptions(subtopology: Subtopology) {
+    return storesOptionsOf(this.topology, subtopology, this.applicationId)
   }
 
   private storeEntry(name: string): { stores: TaskStores; spec: StoreSpec } {
@@ -258,19 +302,33 @@ export class TopologyTestDriver implements InputPipe, OutputTap {
 
   private commitTask(entry: DriverTask): void {
     const consumed = entry.task.consumedOffsets()
-    const { changelogRecords } = entry.stores.prepareCommit(consumed)
-    const ends = changelogRecords.map((r) => {
+    const ends = this.publishChangelog(entry.stores.prepareCommit(consumed).changelogRecords)
+    entry.stores.commitInMemory({ changelogEndOffsets: ends })
+    for (const { topic, offset } of consumed) this.committedOffsets.set(topic, offset)
+  }
+
+  /** Appends changelog records to their topics; returns each topic's new end offset. */
+  private publishChangelog(records: readonly OutgoingRecord[]): TopicPartitionOffset[] {
+    const ends = new Map<string, number>()
+    for (const r of records) {
       const stored = this.topics.append(r)
       this.topics.markOutput(stored)
-      return stored
-    })
-    entry.stores.commitInMemory({
-      changelogEndOffsets: ends.map((r) => ({ topic: r.topic, partition: 0, offset: r.offset + 1 })),
-    })
-    for (const { topic, offset } of consumed) this.committedOffsets.set(topic, offset)
+      ends.set(stored.topic, stored.offset + 1)
+    }
+    return [...ends].map(([topic, offset]) => ({ topic, partition: 0, offset }))
   }
 
   private assertOpen(): void {
     if (this.closed) throw new StreamfoldError('ILLEGAL_STATE', 'The TopologyTestDriver is closed')
+  }
+}
+
+function storesOptionsOf(topology: Topology, subtopology: Subtopology, applicationId: string) {
+  return {
+    applicationId,
+    taskId: `${subtopology.id}_0`,
+    changelogPartition: 0,
+    // Stores added with only a name (the low-level API's validation cases) cannot be instantiated.
+    stores: subtopology.stores.map((name) => topology.store(name) as StoreSpec).filter((spec) => spec.kind !== undefined),
   }
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Serdes, SessionWindows, StreamBuilder, TimeWindows } from 'streamfold'
 import { TopologyTestDriver } from 'streamfold/testing'
 
@@ -84,5 +87,29 @@ describe('state survives a crash through the changelog (TopologyTestDriver)', ()
     await d.simulateCrash()
     expect(d.getKeyValueStore<string, number>('kv-counts').get('key-1')).toBe(1)
     d.close()
+  })
+})
+
+describe('a driver on a state directory (LevelDB stores)', () => {
+  let dir: string
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'streamfold-ttd-'))
+  })
+  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+  test.each(['keep', 'wipe'] as const)('restart on the %s state directory restores every store kind to the committed state', async (mode) => {
+    const d = await TopologyTestDriver.create(topology(), { initialWallClockTimeMs: 0, stateDir: dir })
+    const input = d.createInputTopic('events', str, str)
+    const all = events(250, 3)
+    for (const [key, t] of all.slice(0, 200)) input.pipeInput(key, 'x', t)
+    await d.commitAsync()
+    const committed = await snapshot(d)
+    expect(readdirSync(join(dir, 'topology-test-driver')).sort()).toEqual(['0_0'])
+    for (const [key, t] of all.slice(200)) input.pipeInput(key, 'x', t) // processed, never committed
+    expect(await snapshot(d)).not.toEqual(committed)
+    await d.simulateCrash({ stateDir: mode })
+    expect(await snapshot(d)).toEqual(committed)
+    expect(() => d.commit()).toThrow(/commitAsync/)
+    await d.closeAsync()
   })
 })
