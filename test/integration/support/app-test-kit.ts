@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Serdes, StreamBuilder, StreamsApp, type AppState, type Topology } from 'streamfold'
+import type { StoreSpec } from '../../../src/state/store-spec'
+import { TaskStores } from '../../../src/state/task-stores'
 import type { Broker, BrokerAdmin, BrokerRecord, IsolationLevel, OutgoingRecord, TopicPartition } from '../../../src/runtime/broker/broker'
 
 /** A fresh directory per call, removed after the test file. */
@@ -114,4 +116,18 @@ export async function caughtUp(admin: BrokerAdmin, groupId: string, topic: strin
   const tps: TopicPartition[] = Array.from({ length: partitions }, (_, partition) => ({ topic, partition }))
   const [ends, committed] = await Promise.all([admin.endOffsets(tps), admin.committedOffsets(groupId, tps)])
   return ends.every((end) => end.offset === 0 || committed.some((c) => c.partition === end.partition && c.offset >= end.offset))
+}
+
+/** The count store's contents over every task of sub-topology 0, read from the task databases. */
+export async function storeCounts(topology: Topology, applicationId: string, stateDir: string, partitions: number, store = 'counts-store'): Promise<Map<string, number>> {
+  const out = new Map<string, number>()
+  for (let partition = 0; partition < partitions; partition++) {
+    const stores = await TaskStores.open({ applicationId, taskId: `0_${partition}`, stateDir, changelogPartition: partition, stores: topology.stores as StoreSpec[] })
+    try {
+      for await (const { key, value } of stores.getKeyValueStore<string, { value: number }>(store).all()) out.set(key, value.value)
+    } finally {
+      await stores.close()
+    }
+  }
+  return out
 }
