@@ -40,10 +40,17 @@ describe('Kafka adapter: group consumer on the mock cluster', () => {
 
     const owned = sortTp([...c1.assignment(), ...c2.assignment()])
     expect(owned).toEqual([0, 1, 2, 3].map((partition) => ({ topic, partition })))
-    expect(log1.events.map((e) => e.kind)).toEqual(['assigned', 'revoked', 'assigned'])
+    // c1: all four, all four revoked (eager), then its half. A loaded machine may add a rebalance
+    // round, so only the shape is fixed, not the count.
+    expect(log1.events[0]!.kind).toBe('assigned')
     expect(log1.events[0]!.partitions).toHaveLength(4)
-    expect(log1.events[1]!.partitions).toHaveLength(4)
-    expect(log2.events.map((e) => e.kind)).toEqual(['assigned'])
+    expect(log1.events.find((e) => e.kind === 'revoked')!.partitions).toHaveLength(4)
+    for (const [log, member] of [[log1, c1], [log2, c2]] as const) {
+      const last = log.events.at(-1)!
+      expect(last.kind).toBe('assigned')
+      expect(sortTp(last.partitions)).toEqual(sortTp(member.assignment()))
+      expect(log.events.some((e) => e.kind === 'lost')).toBe(false)
+    }
     // Range assigns contiguous partitions: one member gets 0-1, the other 2-3.
     const ranges = [c1, c2].map((c) => c.assignment().map((p) => p.partition).sort().join(','))
     expect(ranges.sort()).toEqual(['0,1', '2,3'])

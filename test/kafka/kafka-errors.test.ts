@@ -1,4 +1,5 @@
 import { TaskMigratedError } from '../../src/errors'
+import { KafkaBroker } from '../../src/runtime/broker/kafka/kafka-broker'
 import { brokerError, transactionError } from '../../src/runtime/broker/kafka/kafka-errors'
 import { ERR } from '../../src/runtime/broker/kafka/rdkafka'
 
@@ -29,5 +30,17 @@ describe('Kafka adapter error mapping', () => {
   it('maps unknown topics to TOPIC_NOT_FOUND and the rest to BROKER_ERROR, keeping coordinates', () => {
     expect(brokerError('poll', nativeError(ERR.UNKNOWN_TOPIC_OR_PART), { topic: 't' })).toMatchObject({ code: 'TOPIC_NOT_FOUND', coordinates: { topic: 't' } })
     expect(brokerError('poll', new Error('boom'))).toMatchObject({ code: 'BROKER_ERROR', message: 'poll failed: boom' })
+  })
+})
+
+describe('Kafka adapter configuration errors', () => {
+  it('reports a property librdkafka does not know as CONFIG_INVALID when the client is made', async () => {
+    const broker = new KafkaBroker({ bootstrapServers: '127.0.0.1:1', rdkafka: { 'no.such.property': 1 } })
+    try {
+      expect(() => broker.producer()).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }))
+      expect(() => new KafkaBroker({ bootstrapServers: ' ' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }))
+    } finally {
+      await broker.close()
+    }
   })
 })

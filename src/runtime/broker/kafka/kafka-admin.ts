@@ -125,7 +125,11 @@ export class KafkaAdmin implements BrokerAdmin {
   }
 
   close(): void {
-    this.client?.disconnect()
+    try {
+      this.client?.disconnect()
+    } catch (error) {
+      this.log.warn({ reason: (error as Error).message }, 'admin client did not disconnect cleanly')
+    }
     this.client = undefined
   }
 

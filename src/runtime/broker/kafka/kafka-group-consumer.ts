@@ -27,6 +27,7 @@ import type {
 } from '../broker'
 import { consumerConfig, type KafkaBrokerConfig } from './kafka-config'
 import { asNative, brokerError, call, describeNative, isMigrated, withTimeout } from './kafka-errors'
+import { AssignCapture, OFFSET_BEGINNING, OFFSET_END, OFFSET_STORED } from './assign-capture'
 import { partitionKey, toBrokerRecord, toNativePartitions, toTopicPartitions } from './kafka-records'
 import { createNativeConsumer, ERR, type NativeConsumer, type NativeError, type NativeMessage, type NativeTopicPartition } from './rdkafka'
 
@@ -361,32 +362,6 @@ export class KafkaGroupConsumer implements GroupConsumer {
 }
 
 const MAX_POLL_EXCEEDED = Symbol('max.poll.interval.ms exceeded')
-
-/** librdkafka's logical offsets. */
-const OFFSET_BEGINNING = -2
-const OFFSET_END = -1
-const OFFSET_STORED = -1000
-
-/** Seeks and pauses the listener asks for on partitions it is being given. */
-class AssignCapture {
-  readonly seeks = new Map<string, number>()
-  readonly paused = new Map<string, TopicPartition>()
-  private readonly keys: ReadonlySet<string>
-
-  constructor(partitions: readonly TopicPartition[]) {
-    this.keys = new Set(partitions.map(partitionKey))
-  }
-
-  /** true if `p` is being assigned and the request was recorded. */
-  capture(p: TopicPartition, what: 'seek' | 'pause' | 'resume', offset = 0): boolean {
-    const key = partitionKey(p)
-    if (!this.keys.has(key)) return false
-    if (what === 'seek') this.seeks.set(key, offset)
-    else if (what === 'pause') this.paused.set(key, { topic: p.topic, partition: p.partition })
-    else this.paused.delete(key)
-    return true
-  }
-}
 
 function illegal(message: string): StreamfoldError {
   return new StreamfoldError('ILLEGAL_STATE', message)

@@ -6,6 +6,7 @@
  * client type. The KafkaJS-style API is not used: it has no assign() and is slower.
  */
 import * as Kafka from '@confluentinc/kafka-javascript'
+import { StreamfoldError } from '../../../errors'
 
 export type RdkafkaValue = string | number | boolean
 /** A librdkafka configuration, plus the binding's callback settings (rebalance_cb, dr_cb). */
@@ -140,16 +141,26 @@ export interface NativeAdmin {
 export function createNativeConsumer(config: RdkafkaConfig): NativeConsumer {
   // Never pass the second (topic config) argument, not even {}: it drops topic-level settings such
   // as auto.offset.reset from the main config.
-  return new Kafka.KafkaConsumer(config as Kafka.ConsumerGlobalConfig) as unknown as NativeConsumer
+  return validated(() => new Kafka.KafkaConsumer(config as Kafka.ConsumerGlobalConfig) as unknown as NativeConsumer)
 }
 
 export function createNativeProducer(config: RdkafkaConfig): NativeProducer {
-  return new Kafka.Producer(config as Kafka.ProducerGlobalConfig) as unknown as NativeProducer
+  return validated(() => new Kafka.Producer(config as Kafka.ProducerGlobalConfig) as unknown as NativeProducer)
 }
 
 /** Connects at once (the binding's admin client has no separate connect step). */
 export function createNativeAdmin(config: RdkafkaConfig): NativeAdmin {
-  return Kafka.AdminClient.create(config as Kafka.GlobalConfig) as unknown as NativeAdmin
+  return validated(() => Kafka.AdminClient.create(config as Kafka.GlobalConfig) as unknown as NativeAdmin)
+}
+
+/** librdkafka checks every property when a client is constructed and throws for unknown names
+ *  and invalid values. */
+function validated<T>(create: () => T): T {
+  try {
+    return create()
+  } catch (error) {
+    throw new StreamfoldError('CONFIG_INVALID', `librdkafka rejected the configuration: ${(error as Error).message}`, { cause: error })
+  }
 }
 
 export const OFFSET_SPEC = { earliest: Kafka.OffsetSpec.EARLIEST, latest: Kafka.OffsetSpec.LATEST } as const
