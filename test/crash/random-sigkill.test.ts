@@ -1,0 +1,79 @@
+/**
+ * Real processes killed with SIGKILL at random moments, on the durable embedded broker, then a
+ * final run to the end of the input. exactly_once: a read_committed reader sees every result
+ * exactly once. at_least_once: the applied-offset watermark keeps the state right (no update
+ * counted twice) whatever is redelivered. In both, the store equals the reference fold.
+ */
+import path from 'node:path'
+import type { ProcessingGuarantee } from 'streamfold'
+import { createEmbeddedBroker } from '../../src/runtime/broker/embedded/embedded-broker'
+import type { TopicPartition } from '../../src/runtime/broker/broker'
+import {
+  countResults,
+  countTopology,
+  expectedResults,
+  keyedInput,
+  latestCounts,
+  readTopic,
+  referenceCounts,
+  storeCounts,
+  tempDirs,
+} from '../integration/support/app-test-kit'
+import { prepareBroker, runToEnd, startWorker } from './support/worker'
+
+jest.setTimeout(120_000)
+const tempDir = tempDirs()
+const PARTITIONS = 3
+const KILLS = 4
+
+it.each(['exactly_once', 'at_least_once'] as const)('%s: SIGKILLed 4 times at random moments, then run to the end', async (guarantee: ProcessingGuarantee) => {
+  const dir = tempDir('sigkill')
+  const input = keyedInput('in', 12_000, 60, 5)
+  const args = {
+    brokerDir: path.join(dir, 'broker'),
+    stateDir: path.join(dir, 'state'),
+    applicationId: `sigkill-${guarantee}`,
+    guarantee,
+    partitions: PARTITIONS,
+    throttleEvery: 5,
+    commitIntervalMs: guarantee === 'exactly_once' ? 100 : 200,
+  }
+  await prepareBroker(args.brokerDir, PARTITIONS, input)
+  const delays: number[] = []
+  for (let i = 0; i < KILLS; i++) {
+    const worker = startWorker({ ...args, untilDone: false })
+    await worker.waitFor('running')
+    const delay = 50 + Math.floor(Math.random() * 700)
+    delays.push(delay)
+    await new Promise((r) => setTimeout(r, delay))
+    await worker.kill()
+  }
+  // The kills must have landed mid-run: some input committed, not all of it.
+  const progress = await committedSum(args.brokerDir, args.applicationId)
+  expect({ delays, progress: progress > 0 && progress < input.length }).toEqual({ delays, progress: true })
+  await runToEnd(args)
+
+  const reference = referenceCounts(input)
+  const broker = await createEmbeddedBroker({ dataDir: args.brokerDir, cleanerIntervalMs: 0 })
+  try {
+    const output = await readTopic(broker, 'counts', 'read_committed')
+    const context = `kill delays ${delays.join(', ')} ms`
+    expect({ context, latest: latestCounts(output) }).toEqual({ context, latest: reference })
+    if (guarantee === 'exactly_once') {
+      expect({ context, results: countResults(output).sort() }).toEqual({ context, results: expectedResults(reference).sort() })
+    }
+  } finally {
+    await broker.close()
+  }
+  expect(await storeCounts(countTopology(), args.applicationId, args.stateDir, PARTITIONS)).toEqual(reference)
+})
+
+async function committedSum(brokerDir: string, groupId: string): Promise<number> {
+  const broker = await createEmbeddedBroker({ dataDir: brokerDir, cleanerIntervalMs: 0 })
+  try {
+    const partitions: TopicPartition[] = Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: 'in', partition }))
+    return (await broker.admin().committedOffsets(groupId, partitions)).reduce((n, o) => n + o.offset, 0)
+  } finally {
+    await broker.close()
+  }
+}
