@@ -16,11 +16,10 @@ const capabilities: BrokerCapabilities = {
   adminCreatesTopics: false,
   deleteTopics: false,
   topicsWithPartitions: true,
-  // The adapter's transactions run on the mock (test/kafka/transactions-and-restore.test.ts), but
-  // the mock never fences: InitProducerId hands a second producer with the same transactional.id a
-  // new producer id instead of bumping the epoch, so the contract's fencing test cannot pass and
-  // the suite has no finer flag than this one. Fencing maps to TASK_MIGRATED (kafka-errors.test.ts).
-  transactions: false,
+  transactions: true,
+  // The mock never fences: InitProducerId hands a second producer with the same transactional.id
+  // a new producer id instead of bumping the epoch. Fencing maps to TASK_MIGRATED (kafka-errors.test.ts).
+  fencing: false,
   // The mock writes commit/abort markers but serves aborted and open-transaction records to
   // read_committed consumers, and drops offsets sent to a transaction.
   readCommitted: false,

@@ -74,6 +74,7 @@ export interface ConsumerSettings {
   readonly autoOffsetReset: 'earliest' | 'latest'
   readonly sessionTimeoutMs?: number
   readonly heartbeatIntervalMs?: number
+  readonly maxPollIntervalMs?: number
   readonly partitionEof: boolean
   /** Defaults for this kind of consumer; the user's passthrough still wins over them. */
   readonly defaults?: Readonly<Record<string, RdkafkaValue>>
@@ -97,5 +98,6 @@ export function consumerConfig(config: KafkaBrokerConfig, settings: ConsumerSett
   }
   if (settings.sessionTimeoutMs !== undefined) conf['session.timeout.ms'] = settings.sessionTimeoutMs
   if (settings.heartbeatIntervalMs !== undefined) conf['heartbeat.interval.ms'] = settings.heartbeatIntervalMs
+  if (settings.maxPollIntervalMs !== undefined) conf['max.poll.interval.ms'] = settings.maxPollIntervalMs
   return conf
 }

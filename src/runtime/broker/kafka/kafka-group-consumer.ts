@@ -79,6 +79,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
         autoOffsetReset: ctx.options.autoOffsetReset ?? 'earliest',
         sessionTimeoutMs: ctx.options.sessionTimeoutMs,
         heartbeatIntervalMs: ctx.options.heartbeatIntervalMs,
+        maxPollIntervalMs: ctx.options.maxPollIntervalMs,
         partitionEof: false,
       }),
       rebalance_cb: (err: NativeError | undefined, partitions: NativeTopicPartition[]) => this.onNativeRebalance(err, partitions),

@@ -52,6 +52,8 @@ export class KafkaProducer implements BrokerProducer {
   private ready = false
   /** Between a successful beginTransaction and the end of commit or abort. */
   private inTransaction = false
+  /** Set once a newer producer with our transactional.id fenced us: every later call fails with it. */
+  private fenced: TaskMigratedError | undefined
   private closing: Promise<void> | undefined
 
   constructor(private readonly ctx: KafkaProducerContext) {
@@ -68,6 +70,7 @@ export class KafkaProducer implements BrokerProducer {
 
   send(record: OutgoingRecord): void {
     if (!this.ready) throw new StreamfoldError('ILLEGAL_STATE', 'send before connect() resolved or after close()', { topic: record.topic })
+    if (this.fenced !== undefined) throw this.fenced
     // librdkafka would only fail the delivery later; the caller's bug is clearer here.
     if (this.ctx.transactionalId !== undefined && !this.inTransaction) {
       throw new StreamfoldError('ILLEGAL_STATE', 'send on a transactional producer outside a transaction', { topic: record.topic })
@@ -93,7 +96,7 @@ export class KafkaProducer implements BrokerProducer {
     this.requireTransactional('beginTransaction')
     // The callback is required: without one the binding throws an uncaught TypeError.
     await call((cb) => this.client.beginTransaction(cb)).catch((error: unknown) => {
-      throw transactionError('beginTransaction', error)
+      throw this.failed('beginTransaction', error)
     })
     this.inTransaction = true
   }
@@ -105,7 +108,7 @@ export class KafkaProducer implements BrokerProducer {
     if (native === undefined) throw new StreamfoldError('ILLEGAL_STATE', 'sendOffsetsToTransaction needs a consumer from the same Kafka broker')
     const list = offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset }))
     await call((cb) => this.client.sendOffsetsToTransaction(list, native, this.ctx.operationTimeoutMs, cb)).catch((error: unknown) => {
-      throw transactionError('sendOffsetsToTransaction', error)
+      throw this.failed('sendOffsetsToTransaction', error)
     })
   }
 
@@ -114,8 +117,7 @@ export class KafkaProducer implements BrokerProducer {
     try {
       await this.flush()
     } catch (error) {
-      const native = asNative((error as Error).cause)
-      if (native !== undefined && isMigrated(native)) throw transactionError('commitTransaction', native)
+      if (error instanceof TaskMigratedError) throw error
       throw new StreamfoldError('TRANSACTION_FAILED', 'commitTransaction: a record of the transaction was not delivered', { cause: error })
     }
     for (let attempt = 1; ; attempt++) {
@@ -125,7 +127,7 @@ export class KafkaProducer implements BrokerProducer {
         return
       } catch (error) {
         // librdkafka allows calling commit again after a retriable error (e.g. a timeout).
-        if (asNative(error)?.isRetriable !== true || attempt >= COMMIT_ATTEMPTS) throw transactionError('commitTransaction', error)
+        if (asNative(error)?.isRetriable !== true || attempt >= COMMIT_ATTEMPTS) throw this.failed('commitTransaction', error)
         this.log.warn({ attempt, reason: (error as Error).message }, 'commitTransaction failed, retrying')
       }
     }
@@ -140,7 +142,7 @@ export class KafkaProducer implements BrokerProducer {
     try {
       await call((cb) => this.client.abortTransaction(this.ctx.operationTimeoutMs, cb))
     } catch (error) {
-      throw transactionError('abortTransaction', error)
+      throw this.failed('abortTransaction', error)
     }
     this.inTransaction = false
     // abort purges queued records; their reports must not fail the next transaction's flush.
@@ -163,7 +165,7 @@ export class KafkaProducer implements BrokerProducer {
     if (this.ctx.transactionalId !== undefined) {
       // Fences any older producer with the same transactional.id and aborts its open transaction.
       await call((cb) => this.client.initTransactions(this.ctx.operationTimeoutMs, cb)).catch((error: unknown) => {
-        throw transactionError('initTransactions', error)
+        throw this.failed('initTransactions', error)
       })
     }
     this.ready = true
@@ -221,9 +223,12 @@ export class KafkaProducer implements BrokerProducer {
     this.inFlight--
     if (err && err.code !== ERR.PURGE_QUEUE && err.code !== ERR.PURGE_INFLIGHT && this.firstError === undefined) {
       const coordinates = { topic: report.topic, partition: report.partition, cause: err }
-      this.firstError = isMigrated(err)
-        ? new TaskMigratedError(`delivery failed: producer fenced (${describeNative(err)})`, coordinates)
-        : new StreamfoldError('PRODUCTION_FAILED', `delivery failed: ${describeNative(err)}`, coordinates)
+      if (isMigrated(err)) {
+        this.fenced ??= new TaskMigratedError(`delivery failed: producer fenced (${describeNative(err)})`, coordinates)
+        this.firstError = this.fenced
+      } else {
+        this.firstError = new StreamfoldError('PRODUCTION_FAILED', `delivery failed: ${describeNative(err)}`, coordinates)
+      }
     }
     if (this.backlogHead < this.backlog.length) this.drainBacklog()
     this.wakeIfIdle()
@@ -254,8 +259,16 @@ export class KafkaProducer implements BrokerProducer {
     if (!this.ready) throw new StreamfoldError('ILLEGAL_STATE', `${operation} before connect() resolved or after close()`)
   }
 
+  /** The coded error for a failed transaction call; fencing is remembered for every later call. */
+  private failed(operation: string, error: unknown): StreamfoldError {
+    const mapped = this.fenced ?? transactionError(operation, error)
+    if (mapped instanceof TaskMigratedError) this.fenced = mapped
+    return mapped
+  }
+
   private requireTransactional(operation: string): void {
     this.requireReady(operation)
+    if (this.fenced !== undefined) throw this.fenced
     if (this.ctx.transactionalId === undefined) throw new StreamfoldError('ILLEGAL_STATE', `${operation} on a producer without transactionalId`)
   }
 }
