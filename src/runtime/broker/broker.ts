@@ -68,12 +68,14 @@ export interface BrokerAdmin {
 }
 
 export interface RebalanceListener {
-  /** Partitions newly given to this member. Fetching starts at the group's committed offset
-   *  (or per `autoOffsetReset`) unless the listener seeks. */
+  /** Partitions newly given to this member; `assignment()` already lists them. Fetching starts at
+   *  the group's committed offset (or per `autoOffsetReset`) unless the listener seeks; seeks and
+   *  pauses made here take effect before the first fetch. */
   onAssigned(partitions: readonly TopicPartition[]): Promise<void> | void
   /** Partitions taken away in an orderly rebalance: commit what is done before returning. */
   onRevoked(partitions: readonly TopicPartition[]): Promise<void> | void
-  /** Partitions lost without an orderly hand-over (session timed out, fenced): do not commit. */
+  /** Partitions lost without an orderly hand-over (session timed out, not polled for
+   *  max.poll.interval, fenced): do not commit. */
   onLost(partitions: readonly TopicPartition[]): Promise<void> | void
 }
 
@@ -96,12 +98,16 @@ export interface GroupConsumer {
    *  for the first one. Resolves to an empty array on timeout. */
   poll(maxRecords: number, timeoutMs: number): Promise<BrokerRecord[]>
   assignment(): TopicPartition[]
+  /** pause, resume and seek throw ILLEGAL_STATE for a partition not in `assignment()`. */
   pause(partitions: readonly TopicPartition[]): void
   resume(partitions: readonly TopicPartition[]): void
+  /** Takes effect before the next poll's fetch. */
   seek(position: TopicPartitionOffset): void
-  /** Commits offsets for this group (at_least_once). */
+  /** Commits offsets for this group (at_least_once); resolves once the broker has accepted them.
+   *  Rejects with TASK_MIGRATED when the group has moved on (rebalance, unknown member). */
   commit(offsets: readonly TopicPartitionOffset[]): Promise<void>
   committed(partitions: readonly TopicPartition[]): Promise<TopicPartitionOffset[]>
+  /** Leaves the group without calling the listener: close the tasks first. */
   close(): Promise<void>
 }
 
@@ -117,7 +123,8 @@ export interface BrokerProducer {
   /** Queues a record; never blocks. Throws at once on misuse (ILLEGAL_STATE) or a fenced producer
    *  (TASK_MIGRATED); delivery failures surface from `flush()` or `commitTransaction()`. */
   send(record: OutgoingRecord): void
-  /** Resolves when every record sent so far is acknowledged; rejects with the first failure. */
+  /** Resolves when every record sent so far is acknowledged; rejects with the first failure since
+   *  the previous flush (PRODUCTION_FAILED, or TASK_MIGRATED if the producer was fenced). */
   flush(): Promise<void>
   beginTransaction(): Promise<void>
   /** Adds the consumer's offsets to the open transaction (Kafka's EOS v2, with group metadata). */
