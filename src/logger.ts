@@ -39,7 +39,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   if (resolveFormat(options.format, destination) === 'pretty') {
     const tty = (destination as { isTTY?: boolean }).isTTY === true
     // sync: lines written before a fast process.exit() (second signal, fatal error) are not lost.
-    return pino(base, PinoPretty({ destination, sync: true, colorize: tty, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' }))
+    return pino(base, PinoPretty({ destination, sync: true, colorize: tty, singleLine: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' }))
   }
   return options.destination === undefined ? pino(base) : pino(base, options.destination)
 }

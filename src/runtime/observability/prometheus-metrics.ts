@@ -80,6 +80,11 @@ export class PrometheusMetrics implements StreamsMetrics {
     this.lags.set(`${topic}\u0000${partition}`, lag)
   }
 
+  lagUnassigned(topic: string, partition: number): void {
+    this.lag.remove({ topic, partition: String(partition) })
+    this.lags.delete(`${topic}\u0000${partition}`)
+  }
+
   commitCompleted(durationMs: number, ok: boolean): void {
     this.commits.inc({ result: ok ? 'ok' : 'failed' })
     this.commitLatency.observe(durationMs / 1000)

@@ -13,6 +13,8 @@ export interface StreamsMetrics {
   lateRecordsDropped(taskId: string, count: number): void
   /** The group's committed offset behind the partition's end, per input partition. */
   consumerLag(topic: string, partition: number, lag: number): void
+  /** The partition left this instance: its lag series goes away. */
+  lagUnassigned(topic: string, partition: number): void
   /** One commit (all dirty tasks together): how long it took and whether it landed. */
   commitCompleted(durationMs: number, ok: boolean): void
   restoreProgress(progress: RestoreProgress): void
