@@ -38,6 +38,7 @@ import type { Logger } from '../logger'
 import type { ActiveTask } from './app/active-task'
 import type { ProducerCollector } from './app/producer-collector'
 import type { BrokerAdmin, BrokerProducer, GroupConsumer, TopicPartition, TopicPartitionOffset } from './broker/broker'
+import type { StreamsMetrics } from './observability/streams-metrics'
 import type { CommitFaults, ProcessingGuarantee } from './streams-config'
 
 export type CommitOutcome =
@@ -53,6 +54,7 @@ export interface CheckpointOptions {
   readonly createProducer: () => Promise<BrokerProducer>
   readonly collector: ProducerCollector
   readonly logger: Logger
+  readonly metrics?: StreamsMetrics
   readonly faults?: CommitFaults
 }
 
@@ -109,7 +111,9 @@ export class Checkpoint {
     if (dirty.length === 0) return { ok: true, committed: 0 }
     const started = performance.now()
     const outcome = this.exactlyOnce ? await this.commitExactlyOnce(dirty) : await this.commitAtLeastOnce(dirty)
-    this.options.logger.debug({ tasks: dirty.length, ok: outcome.ok, durationMs: Math.round(performance.now() - started) }, 'commit')
+    const durationMs = performance.now() - started
+    this.options.metrics?.commitCompleted(durationMs, outcome.ok)
+    this.options.logger.debug({ tasks: dirty.length, ok: outcome.ok, durationMs: Math.round(durationMs) }, 'commit')
     return outcome
   }
 

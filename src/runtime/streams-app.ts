@@ -21,6 +21,8 @@ import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } 
 import { TaskManager } from './task-manager'
 
 const SUMMARY_INTERVAL_MS = 60_000
+/** How often consumer lag is measured for metrics (an admin round trip, off the hot path). */
+const LAG_INTERVAL_MS = 10_000
 
 export interface CloseOptions {
   /** How long close() waits for a clean shutdown before it resolves false; default: no limit. */
@@ -54,6 +56,11 @@ export class StreamsApp {
   ) {
     this.config = resolveStreamsConfig(config)
     this.logger = this.config.logger.child({ applicationId: this.config.applicationId })
+    const { metrics } = this.config
+    if (metrics !== undefined) {
+      metrics.appState(this.machine.state)
+      this.machine.onChange((state) => metrics.appState(state))
+    }
   }
 
   get state(): AppState {
@@ -119,6 +126,7 @@ export class StreamsApp {
         autoOffsetReset: 'earliest',
         sessionTimeoutMs: config.sessionTimeoutMs,
         heartbeatIntervalMs: config.heartbeatIntervalMs,
+        maxPollIntervalMs: config.maxPollIntervalMs,
       })
       rt.reader = broker.reader()
       // Stable across restarts: the new producer fences the old one and aborts its open transaction.
@@ -130,6 +138,7 @@ export class StreamsApp {
         collector,
         logger: this.logger,
         faults: config.faults,
+        metrics: config.metrics,
         createProducer: async () => {
           const producer = broker.producer({ clientId, transactionalId })
           await producer.connect()
@@ -167,6 +176,7 @@ export class StreamsApp {
     const { commitIntervalMs, maxBatchRecords, maxBatchWaitMs } = this.config
     let lastCommit = Date.now()
     let lastSummary = Date.now()
+    let lastLag = 0
     try {
       while (!this.stopping) {
         const records = await consumer.poll(maxBatchRecords, tasks.backlog > 0 ? 0 : maxBatchWaitMs)
@@ -177,13 +187,17 @@ export class StreamsApp {
         }
         await checkpoint.ensureTransaction()
         tasks.route(records)
-        const processed = tasks.process()
+        const processed = await tasks.process()
         tasks.punctuate(Date.now())
         if (Date.now() - lastCommit >= commitIntervalMs) {
           await tasks.commit()
           lastCommit = Date.now()
         }
         if (processed > 0 && this.logger.isLevelEnabled('trace')) this.logger.trace({ fetched: records.length, processed }, 'batch')
+        if (this.config.metrics !== undefined && Date.now() - lastLag >= LAG_INTERVAL_MS) {
+          lastLag = Date.now()
+          tasks.reportLag().catch((error: unknown) => this.logger.debug({ err: error }, 'measuring consumer lag failed'))
+        }
         if (Date.now() - lastSummary >= SUMMARY_INTERVAL_MS) {
           lastSummary = Date.now()
           this.logger.info({ tasks: tasks.size, processed: tasks.processed, skippedDuplicates: tasks.skipped }, 'summary')

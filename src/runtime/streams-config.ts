@@ -9,6 +9,7 @@ import type { RestoreListener } from '../changelog/changelog-restorer'
 import { StreamfoldError } from '../errors'
 import { createLogger, type Logger } from '../logger'
 import type { Broker, BrokerRecord } from './broker/broker'
+import type { StreamsMetrics } from './observability/streams-metrics'
 import type { EmbeddedBrokerOptions } from './broker/embedded/embedded-broker'
 import type { KafkaBrokerConfig } from './broker/kafka/kafka-config'
 import { FAIL_ON_ERRORS, type RecordErrorHandlers } from './task/record-error-handlers'
@@ -67,12 +68,16 @@ export interface StreamsConfig {
   readonly maxQueuedRecordsPerPartition?: number
   readonly sessionTimeoutMs?: number
   readonly heartbeatIntervalMs?: number
+  /** Kafka's max.poll.interval.ms: the longest pause between polls (restores run between polls). */
+  readonly maxPollIntervalMs?: number
   /** Default: pino at info on stdout. */
   readonly logger?: Logger
   /** Default: fail on both (Kafka Streams' default). */
   readonly errorHandlers?: RecordErrorHandlers
   readonly onRestore?: RestoreListener
   readonly dedup?: DedupConfig
+  /** Where the app reports processing, commits, lag, restores, tasks and state (the worker's Prometheus registry). */
+  readonly metrics?: StreamsMetrics
   /** @internal failure injection for the commit-protocol tests. */
   readonly faults?: CommitFaults
 }
@@ -88,10 +93,12 @@ export interface ResolvedStreamsConfig {
   readonly maxQueuedRecordsPerPartition: number
   readonly sessionTimeoutMs: number | undefined
   readonly heartbeatIntervalMs: number | undefined
+  readonly maxPollIntervalMs: number | undefined
   readonly logger: Logger
   readonly errorHandlers: RecordErrorHandlers
   readonly onRestore: RestoreListener | undefined
   readonly dedup: DedupConfig | undefined
+  readonly metrics: StreamsMetrics | undefined
   readonly faults: CommitFaults | undefined
 }
 
@@ -120,10 +127,12 @@ export function resolveStreamsConfig(config: StreamsConfig): ResolvedStreamsConf
     maxQueuedRecordsPerPartition: count('maxQueuedRecordsPerPartition', config.maxQueuedRecordsPerPartition ?? 1000, 1),
     sessionTimeoutMs: optionalCount('sessionTimeoutMs', config.sessionTimeoutMs, 1),
     heartbeatIntervalMs: optionalCount('heartbeatIntervalMs', config.heartbeatIntervalMs, 1),
+    maxPollIntervalMs: optionalCount('maxPollIntervalMs', config.maxPollIntervalMs, 1),
     logger: config.logger ?? createLogger({ name: `streamfold:${applicationId}` }),
     errorHandlers: checkHandlers(config.errorHandlers ?? FAIL_ON_ERRORS),
     onRestore: config.onRestore,
     dedup: checkDedup(config.dedup),
+    metrics: config.metrics,
     faults: config.faults,
   }
 }

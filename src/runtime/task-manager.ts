@@ -8,7 +8,8 @@
  *
  * It is the consumer's rebalance listener; the consumer calls it from inside poll() only.
  */
-import { TaskCorruptedError } from '../errors'
+import type { RestoreListener } from '../changelog/changelog-restorer'
+import { isStreamfoldError, TaskCorruptedError } from '../errors'
 import type { Logger } from '../logger'
 import type { Topology } from '../topology/topology'
 import { ActiveTask } from './app/active-task'
@@ -16,6 +17,7 @@ import type { ProducerCollector } from './app/producer-collector'
 import type { TopicPlan } from './app/topic-plan'
 import type { BrokerAdmin, BrokerRecord, GroupConsumer, PartitionReader, RebalanceListener, TopicPartition } from './broker/broker'
 import { commitFailed, type Checkpoint, type CommitOutcome } from './checkpoint'
+import { RestoreTracker } from './observability/restore-tracker'
 import type { ResolvedStreamsConfig } from './streams-config'
 
 /** Consecutive failed commits after which the app gives up (each one was rolled back). */
@@ -41,11 +43,14 @@ export class TaskManager implements RebalanceListener {
   private readonly paused = new Set<string>()
   private pending: ActiveTask[] = []
   private commitFailures = 0
+  private readonly restoreListener: RestoreListener | undefined
   /** At least one assignment (possibly empty) was received from the group. */
   assignmentSeen = false
   processed = 0
 
-  constructor(private readonly options: TaskManagerOptions) {}
+  constructor(private readonly options: TaskManagerOptions) {
+    this.restoreListener = restoreListener(options)
+  }
 
   get restoring(): number {
     return this.pending.length
@@ -98,12 +103,14 @@ export class TaskManager implements RebalanceListener {
 
   /** Restores tasks assigned since the last call, then lets their partitions flow. */
   async restorePending(): Promise<void> {
+    // Commit first: no transaction stays open (toward its timeout) while a long restore runs.
+    if (this.pending.length > 0) await this.commit()
     while (this.pending.length > 0) {
       const task = this.pending.shift()!
       if (this.tasks.get(task.id) !== task) continue // dropped meanwhile
       const committed = await this.options.consumer.committed(task.inputs)
       try {
-        await task.restore(this.options.reader, committed, this.options.config.onRestore)
+        await task.restore(this.options.reader, committed, this.restoreListener)
       } catch (error) {
         if (!(error instanceof TaskCorruptedError)) throw error
         // The changelog no longer matches the local state (e.g. topic recreated): rebuild from it.
@@ -134,15 +141,44 @@ export class TaskManager implements RebalanceListener {
   }
 
   /** One micro-batch per running task; returns the records processed. */
-  process(): number {
+  async process(): Promise<number> {
+    const { metrics } = this.options.config
     let total = 0
     for (const task of this.tasks.values()) {
       if (!task.running) continue
-      total += task.processBatch(this.options.config.maxBatchRecords)
+      let processed: number
+      try {
+        processed = task.processBatch(this.options.config.maxBatchRecords)
+      } catch (error) {
+        if (!migrated(error)) throw error
+        // The producer was fenced (e.g. its transaction timed out): redo everything since the commit.
+        this.options.logger.warn({ taskId: task.id, err: error }, 'producer fenced while processing; rolling back')
+        await this.options.checkpoint.rollBack(this.running().filter((t) => t.dirty || t === task))
+        await this.handle({ ok: false, error, corrupted: [] })
+        return total
+      }
+      total += processed
+      if (metrics !== undefined && processed > 0) {
+        metrics.recordsProcessed(task.id, processed)
+        const late = task.takeLateDrops()
+        if (late > 0) metrics.lateRecordsDropped(task.id, late)
+      }
       this.resumeIfDrained(task, false)
     }
     this.processed += total
     return total
+  }
+
+  /** Reports each owned input partition's lag behind its end (for metrics; in the background). */
+  async reportLag(): Promise<void> {
+    const { metrics } = this.options.config
+    if (metrics === undefined) return
+    const owned = this.options.consumer.assignment()
+    if (owned.length === 0) return
+    for (const end of await this.options.admin.endOffsets(owned)) {
+      const committed = this.options.checkpoint.committed(end)
+      if (committed !== undefined) metrics.consumerLag(end.topic, end.partition, Math.max(0, end.offset - committed))
+    }
   }
 
   punctuate(now: number): void {
@@ -243,7 +279,11 @@ export class TaskManager implements RebalanceListener {
       await task.close()
     }
     this.options.checkpoint.forget(partitions)
-    for (const tp of partitions) this.paused.delete(key(tp))
+    for (const tp of partitions) {
+      this.paused.delete(key(tp))
+      this.options.config.metrics?.lagUnassigned(tp.topic, tp.partition)
+    }
+    this.options.config.metrics?.tasksAssigned(this.tasks.size)
     if (kept.length > 0) {
       this.options.checkpoint.rewind(kept)
       await this.openTasks(kept)
@@ -263,6 +303,7 @@ export class TaskManager implements RebalanceListener {
     this.tasks.set(task.id, task)
     for (const tp of task.inputs) this.byPartition.set(key(tp), task)
     this.pending.push(task)
+    this.options.config.metrics?.tasksAssigned(this.tasks.size)
   }
 
   private owned(tp: TopicPartition): boolean {
@@ -284,6 +325,27 @@ export class TaskManager implements RebalanceListener {
     this.options.consumer.resume(ready)
     for (const tp of ready) this.paused.delete(key(tp))
   }
+}
+
+/** The user's restore listener, plus restore progress for metrics when they are on. */
+function restoreListener(options: TaskManagerOptions): RestoreListener | undefined {
+  const { onRestore, metrics } = options.config
+  if (metrics === undefined) return onRestore
+  const tracker = new RestoreTracker({
+    metrics,
+    logger: options.logger,
+    endOffset: async (topic, partition) => (await options.admin.endOffsets([{ topic, partition }]))[0]?.offset ?? 0,
+  })
+  return {
+    onRestoreStart: (e) => (tracker.onRestoreStart(e), onRestore?.onRestoreStart?.(e)),
+    onBatchRestored: (e) => (tracker.onBatchRestored(e), onRestore?.onBatchRestored?.(e)),
+    onRestoreEnd: (e) => (tracker.onRestoreEnd(e), onRestore?.onRestoreEnd?.(e)),
+  }
+}
+
+/** A fenced producer: sinks see it as a failed send, which the task wraps with the same code. */
+function migrated(error: unknown): boolean {
+  return isStreamfoldError(error) && error.code === 'TASK_MIGRATED'
 }
 
 function key(tp: TopicPartition): string {

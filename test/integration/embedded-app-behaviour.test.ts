@@ -4,7 +4,9 @@ import { silentLogger } from '../../src/logger'
 import type { Broker, GroupConsumer } from '../../src/runtime/broker/broker'
 import { createEmbeddedBroker, type EmbeddedBroker } from '../../src/runtime/broker/embedded/embedded-broker'
 import { keyValueStoreSpec, type KeyValueStore } from '../../src/state'
-import { caughtUp, countTopology, latestCounts, produce, readTopic, tempDirs, waitFor, waitForState } from './support/app-test-kit'
+import { TaskMigratedError } from '../../src/errors'
+import type { StreamsMetrics } from '../../src/runtime/observability/streams-metrics'
+import { caughtUp, countTopology, latestCounts, produce, readTopic, referenceCounts, tempDirs, waitFor, waitForState } from './support/app-test-kit'
 
 const tempDir = tempDirs()
 const logger = silentLogger()
@@ -162,4 +164,66 @@ it('refuses a second app on the same state directory', async () => {
   const three = new StreamsApp(countTopology(), base('locked', { stateDir }))
   await three.start()
   await three.close()
+})
+
+describe('recovery and metrics', () => {
+  /** The embedded broker, except that its producers' `send` fails once with TASK_MIGRATED at the n-th call. */
+  function fencedOnce(n: number): Broker {
+    let sends = 0
+    return {
+      kind: broker.kind,
+      admin: () => broker.admin(),
+      consumer: (options) => broker.consumer(options),
+      reader: () => broker.reader(),
+      close: () => broker.close(),
+      producer: (options) => {
+        const real = broker.producer(options)
+        const send = real.send.bind(real)
+        real.send = (record) => {
+          if (++sends === n) throw new TaskMigratedError('producer fenced (injected)')
+          send(record)
+        }
+        return real
+      },
+    }
+  }
+
+  it('rolls back and goes on when the producer is fenced while processing (exactly_once)', async () => {
+    const input = Array.from({ length: 400 }, (_, i) => record(`k${i % 9}`, `v${i}`, i))
+    await produce(broker, input)
+    const app = new StreamsApp(countTopology(), base('fenced', { broker: { instance: fencedOnce(150) }, processingGuarantee: 'exactly_once', maxBatchRecords: 50 }))
+    await app.start()
+    await waitFor(() => caughtUp(broker.admin(), 'fenced', 'in', 2), 10_000, 'input processed')
+    expect(app.state).toBe('RUNNING')
+    await app.close()
+    const output = await readTopic(broker, 'counts', 'read_committed')
+    expect(output).toHaveLength(400)
+    expect(latestCounts(output)).toEqual(referenceCounts(input))
+  })
+
+  it('reports processing, commits, tasks, restores and states to the metrics port', async () => {
+    const calls = { processed: 0, commits: [] as boolean[], tasks: [] as number[], states: [] as string[], restored: new Set<number>() }
+    const metrics: StreamsMetrics = {
+      recordsProcessed: (_task, n) => void (calls.processed += n),
+      lateRecordsDropped: () => undefined,
+      consumerLag: () => undefined,
+      lagUnassigned: () => undefined,
+      commitCompleted: (_ms, ok) => void calls.commits.push(ok),
+      restoreProgress: (p) => void (p.done && calls.restored.add(p.partition)),
+      errorOutcome: () => undefined,
+      tasksAssigned: (n) => void calls.tasks.push(n),
+      appState: (s) => void calls.states.push(s),
+    }
+    const app = new StreamsApp(countTopology(), base('metered', { metrics }))
+    await app.start()
+    await produce(broker, Array.from({ length: 100 }, (_, i) => record(`k${i % 5}`, `v${i}`, i)))
+    await waitFor(() => caughtUp(broker.admin(), 'metered', 'in', 2), 10_000, 'input processed')
+    await app.close()
+    expect(calls.processed).toBe(100)
+    expect(calls.commits.length).toBeGreaterThan(0)
+    expect(calls.commits.every((ok) => ok)).toBe(true)
+    expect(calls.tasks).toContain(2)
+    expect([...calls.restored].sort()).toEqual([0, 1])
+    expect(calls.states).toEqual(['CREATED', 'REBALANCING', 'RUNNING', 'PENDING_SHUTDOWN', 'NOT_RUNNING'])
+  })
 })

@@ -56,6 +56,7 @@ export class ActiveTask {
   private readonly inboxes: PartitionInbox[]
   private readonly inboxByTopic = new Map<string, PartitionInbox>()
   private readonly one: BrokerRecord[] = []
+  private lateSeen = 0
 
   private constructor(
     private readonly options: ActiveTaskOptions,
@@ -146,6 +147,14 @@ export class ActiveTask {
     return processed
   }
 
+  /** Records dropped as too late for their window since the last call (for metrics). */
+  takeLateDrops(): number {
+    const total = this.task?.droppedRecords.get('late-record') ?? 0
+    const fresh = total - this.lateSeen
+    this.lateSeen = total
+    return fresh
+  }
+
   punctuateWallClock(now: number): void {
     if (this.task?.punctuateWallClock(now) === true) this.dirty = true
   }
@@ -166,6 +175,7 @@ export class ActiveTask {
     this.task?.close()
     for (const inbox of this.inboxes) inbox.reset()
     this.task = this.newStreamTask()
+    this.lateSeen = 0
     this.dirty = false
   }
 
