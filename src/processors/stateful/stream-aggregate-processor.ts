@@ -39,13 +39,25 @@ class StreamAggregateProcessor<K, V, VA> implements Processor<K, V, K, Change<VA
       return this.context.recordDropped('null-value', 'aggregations skip records with a null value')
     }
     const old = this.store.get(record.key)
-    const { initializer, aggregator } = this.aggregation
-    let value: VA
-    if (old !== undefined) value = aggregator(record.key, record.value, old.value)
-    else if (initializer !== undefined) value = aggregator(record.key, record.value, initializer())
-    else value = record.value as unknown as VA
-    const timestamp = old === undefined ? record.timestamp : Math.max(record.timestamp, old.timestamp)
+    const { value, timestamp } = fold(this.aggregation, record, old)
     this.store.put(record.key, { value, timestamp })
     this.context.forward({ key: record.key, value: { newValue: value, oldValue: old?.value ?? null }, timestamp, headers: record.headers })
   }
+}
+
+/**
+ * One aggregation step with Kafka Streams' rules: the first value of a reduce is the aggregate
+ * itself; the result's timestamp is the largest of its inputs'.
+ */
+export function fold<K, V, VA>(
+  aggregation: Pick<StreamAggregation<K, V, VA>, 'initializer' | 'aggregator'>,
+  record: StreamRecord<K, V>,
+  old: ValueAndTimestamp<VA> | undefined,
+): ValueAndTimestamp<VA> {
+  const { initializer, aggregator } = aggregation
+  let value: VA
+  if (old !== undefined) value = aggregator(record.key, record.value, old.value)
+  else if (initializer !== undefined) value = aggregator(record.key, record.value, initializer())
+  else value = record.value as unknown as VA
+  return { value, timestamp: old === undefined ? record.timestamp : Math.max(record.timestamp, old.timestamp) }
 }

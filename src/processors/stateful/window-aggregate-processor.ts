@@ -5,7 +5,7 @@ import { asInternal, type InternalProcessorContext } from '../internal-context'
 import type { Processor, ProcessorContext, ProcessorSupplier } from '../processor'
 import type { StreamRecord } from '../stream-record'
 import type { Change } from './change'
-import type { StreamAggregation } from './stream-aggregate-processor'
+import { fold, type StreamAggregation } from './stream-aggregate-processor'
 import type { ValueAndTimestamp } from './value-and-timestamp'
 
 /**
@@ -43,7 +43,6 @@ class WindowAggregateProcessor<K, V, VA> implements Processor<K, V, Windowed<K>,
     }
     this.observedStreamTime = Math.max(this.observedStreamTime, record.timestamp)
     const closeTime = this.observedStreamTime - this.windows.graceMs
-    const { initializer, aggregator } = this.aggregation
     for (const start of this.windows.windowStartsFor(record.timestamp)) {
       const end = start + this.windows.sizeMs
       if (end <= closeTime) {
@@ -51,11 +50,7 @@ class WindowAggregateProcessor<K, V, VA> implements Processor<K, V, Windowed<K>,
         continue
       }
       const old = this.store.fetch(record.key, start)
-      let value: VA
-      if (old !== undefined) value = aggregator(record.key, record.value, old.value)
-      else if (initializer !== undefined) value = aggregator(record.key, record.value, initializer())
-      else value = record.value as unknown as VA
-      const timestamp = old === undefined ? record.timestamp : Math.max(record.timestamp, old.timestamp)
+      const { value, timestamp } = fold(this.aggregation, record, old)
       this.store.put(record.key, { value, timestamp }, start)
       this.context.forward({
         key: { key: record.key, window: { start, end } },
