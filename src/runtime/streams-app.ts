@@ -198,7 +198,8 @@ export class StreamsApp {
           lastLag = Date.now()
           tasks.reportLag().catch((error: unknown) => this.logger.debug({ err: error }, 'measuring consumer lag failed'))
         }
-        if (Date.now() - lastSummary >= SUMMARY_INTERVAL_MS) {
+        // With a metrics port its owner reports (the worker's summary line); otherwise one line here.
+        if (this.config.metrics === undefined && Date.now() - lastSummary >= SUMMARY_INTERVAL_MS) {
           lastSummary = Date.now()
           this.logger.info({ tasks: tasks.size, processed: tasks.processed, skippedDuplicates: tasks.skipped }, 'summary')
         }
