@@ -20,6 +20,7 @@ import { int32Serde } from '../src/serdes/int32-serde'
 import { stringSerde } from '../src/serdes/string-serde'
 import { keyValueStoreSpec } from '../src/state/store-spec'
 import { TaskStores } from '../src/state/task-stores'
+import { mulberry32, zipfSampler } from './harness/data'
 
 const args = parseArgs(process.argv.slice(2))
 const RECORDS = args.number('records', 1_000_000)
@@ -171,25 +172,7 @@ function openTask(stateDir: string, storeName: string): Promise<TaskStores> {
 function makeKeys(distribution: 'zipf' | 'uniform'): string[] {
   const random = mulberry32(42)
   const names = Array.from({ length: KEYS }, (_, i) => `user-${i}`)
-  let pick: () => number
-  if (distribution === 'uniform') {
-    pick = () => Math.floor(random() * KEYS)
-  } else {
-    const cdf = new Float64Array(KEYS)
-    let sum = 0
-    for (let i = 0; i < KEYS; i++) cdf[i] = sum += 1 / (i + 1)
-    pick = () => {
-      const target = random() * sum
-      let lo = 0
-      let hi = KEYS - 1
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1
-        if (cdf[mid]! < target) lo = mid + 1
-        else hi = mid
-      }
-      return lo
-    }
-  }
+  const pick = distribution === 'uniform' ? () => Math.floor(random() * KEYS) : zipfSampler(KEYS, random)
   return Array.from({ length: RECORDS }, () => names[pick()]!)
 }
 
@@ -201,16 +184,6 @@ async function allCounts(store: { all(): AsyncIterable<{ value: number }> }): Pr
 
 function sumCounts(counts: readonly number[]): number {
   return counts.reduce((a, b) => a + b, 0)
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 function round(n: number, digits: number): number {

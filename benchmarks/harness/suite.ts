@@ -1,0 +1,198 @@
+/**
+ * Running cases: each case seeds its data once, then runs its variants in alternation (the order
+ * rotates every repetition) in child processes, and reports medians, per-repetition ratios to its
+ * baseline and its targets. Child processes keep peak RSS per run and stop a hung client from
+ * stalling the suite.
+ */
+import { spawn } from 'node:child_process'
+import { mkdirSync, rmSync } from 'node:fs'
+import path from 'node:path'
+import { startMockCluster, type MockCluster } from '../../test/support/mock-cluster/start-mock-cluster'
+import { RESULT_PREFIX, round, type RunParams, type RunResult } from './protocol'
+
+const ROOT = path.resolve(__dirname, '../..')
+const CHILD = path.join(__dirname, 'child.ts')
+const REGISTER = path.join(ROOT, 'test/support/ts-register.js')
+
+export type Metric = 'recordsPerSec' | 'p99Ms' | 'peakRssMb'
+
+export interface VariantDef {
+  /** Name in the report, e.g. `bare-pipe`, `streamfold-eos`. */
+  readonly name: string
+  /** Module in benchmarks/variants. */
+  readonly module: string
+  readonly params: Readonly<Record<string, unknown>>
+}
+
+export interface TargetDef {
+  readonly name: string
+  /** The figure compared with the goal (from the case's medians and ratios). */
+  value(report: CaseReport): number | undefined
+  readonly goal: number
+  /** 'min': value >= goal holds; 'max': value <= goal holds. */
+  readonly kind: 'min' | 'max'
+  readonly unit: string
+}
+
+export interface CaseContext {
+  /** A directory of this case, removed at the end of the suite. */
+  readonly dir: string
+  /** Runs a preparation job (not measured) in a child. */
+  job(module: string, params: Record<string, unknown>): Promise<RunResult>
+  /** Starts a mock cluster for this case; stopped after the case. */
+  mockCluster(topics: ReadonlyArray<{ name: string; partitions: number }>): Promise<MockCluster>
+}
+
+export interface CaseDef {
+  readonly name: string
+  readonly description: string
+  readonly broker: 'embedded' | 'mock' | 'none'
+  readonly reps: number
+  readonly metric: Metric
+  /** Name of the variant every other is divided by (for p99/RSS too: candidate / baseline). */
+  readonly baseline: string
+  /** Seeds data; returns params shared by every run of the case. */
+  prepare(ctx: CaseContext): Promise<Record<string, unknown>>
+  readonly variants: readonly VariantDef[]
+  /** Per-run params (ids, topics) and anything to do before the run (e.g. create mock topics). */
+  beforeRun?(variant: VariantDef, runId: string, ctx: CaseContext): Promise<Record<string, unknown>>
+  readonly targets?: readonly TargetDef[]
+}
+
+export interface VariantSummary {
+  readonly runs: number
+  readonly median: RunResult
+  readonly min: number
+  readonly max: number
+  readonly all: readonly number[]
+}
+
+export interface CaseReport {
+  readonly case: string
+  readonly description: string
+  readonly broker: string
+  readonly metric: Metric
+  readonly baseline: string
+  readonly variants: Record<string, VariantSummary>
+  /** Median over repetitions of candidate / baseline of the same repetition, with the range. */
+  readonly ratios: Record<string, { readonly median: number; readonly min: number; readonly max: number }>
+  readonly targets: Array<{ name: string; value: number | null; goal: number; kind: string; unit: string; holds: boolean | null }>
+  readonly seconds: number
+  readonly failures: string[]
+}
+
+export interface RunOptions {
+  readonly reps?: number
+  /** Only these variants (profiling); default all. */
+  readonly only?: readonly string[]
+}
+
+export async function runCase(def: CaseDef, suiteDir: string, options: RunOptions = {}): Promise<CaseReport> {
+  const started = performance.now()
+  const dir = path.join(suiteDir, def.name)
+  mkdirSync(dir, { recursive: true })
+  const clusters: MockCluster[] = []
+  const ctx: CaseContext = {
+    dir,
+    job: (module, params) => runChild(module, `${def.name}-prep`, { workDir: dir, ...params }),
+    async mockCluster(topics) {
+      const cluster = await startMockCluster({ brokers: 3, topics })
+      clusters.push(cluster)
+      return cluster
+    },
+  }
+  const results = new Map<string, RunResult[]>(def.variants.map((v) => [v.name, []]))
+  const failures: string[] = []
+  try {
+    const shared = await def.prepare(ctx)
+    const reps = options.reps ?? def.reps
+    const variants = options.only === undefined ? def.variants : def.variants.filter((v) => options.only!.includes(v.name))
+    for (let rep = 0; rep < reps; rep++) {
+      const order = rotate(variants, rep)
+      for (const variant of order) {
+        const runId = `${def.name}-${variant.name}-r${rep}`.replace(/[^A-Za-z0-9._-]/g, '-')
+        const workDir = path.join(dir, runId)
+        mkdirSync(workDir, { recursive: true })
+        try {
+          const extra = (await def.beforeRun?.(variant, runId, ctx)) ?? {}
+          const result = await runChild(variant.module, runId, { ...shared, applicationId: runId, ...variant.params, ...extra, workDir })
+          results.get(variant.name)!.push(result)
+          process.stderr.write(`  ${runId}: ${describe(result, def.metric)}\n`)
+        } catch (error) {
+          failures.push(`${runId}: ${String((error as Error).message ?? error).slice(0, 2000)}`)
+          process.stderr.write(`  ${runId}: FAILED ${String((error as Error).message ?? error).slice(0, 2000)}\n`)
+        } finally {
+          rmSync(workDir, { recursive: true, force: true })
+        }
+      }
+    }
+  } catch (error) {
+    failures.push(`prepare: ${String((error as Error).stack ?? error)}`)
+  } finally {
+    for (const c of clusters) await c.stop()
+  }
+  return report(def, results, failures, (performance.now() - started) / 1000)
+}
+
+function report(def: CaseDef, results: Map<string, RunResult[]>, failures: string[], seconds: number): CaseReport {
+  const variants: Record<string, VariantSummary> = {}
+  for (const [name, runs] of results) {
+    if (runs.length === 0) continue
+    const values = runs.map((r) => metricOf(r, def.metric))
+    const sorted = [...runs].sort((a, b) => metricOf(a, def.metric) - metricOf(b, def.metric))
+    variants[name] = { runs: runs.length, median: sorted[Math.floor((sorted.length - 1) / 2)]!, min: Math.min(...values), max: Math.max(...values), all: values }
+  }
+  const ratios: CaseReport['ratios'] = {}
+  const base = results.get(def.baseline) ?? []
+  for (const [name, runs] of results) {
+    if (name === def.baseline) continue
+    const paired: number[] = []
+    for (let i = 0; i < Math.min(runs.length, base.length); i++) paired.push(metricOf(runs[i]!, def.metric) / metricOf(base[i]!, def.metric))
+    if (paired.length === 0) continue
+    paired.sort((a, b) => a - b)
+    ratios[name] = { median: round(paired[Math.floor((paired.length - 1) / 2)]!, 3), min: round(paired[0]!, 3), max: round(paired.at(-1)!, 3) }
+  }
+  const partial: CaseReport = { case: def.name, description: def.description, broker: def.broker, metric: def.metric, baseline: def.baseline, variants, ratios, targets: [], seconds: round(seconds, 1), failures }
+  const targets = (def.targets ?? []).map((t) => {
+    const value = t.value(partial)
+    const holds = value === undefined || Number.isNaN(value) ? null : t.kind === 'min' ? value >= t.goal : value <= t.goal
+    return { name: t.name, value: value === undefined || Number.isNaN(value) ? null : round(value, 3), goal: t.goal, kind: t.kind, unit: t.unit, holds }
+  })
+  return { ...partial, targets }
+}
+
+function metricOf(r: RunResult, metric: Metric): number {
+  return (r[metric] as number | undefined) ?? Number.NaN
+}
+
+function describe(r: RunResult, metric: Metric): string {
+  const parts = [`${r.recordsPerSec} rec/s`]
+  if (r.p99Ms !== undefined) parts.push(`p50 ${r.p50Ms} ms p99 ${r.p99Ms} ms`)
+  parts.push(`rss ${r.peakRssMb} MB`)
+  return `${parts.join(', ')} [${metric}]`
+}
+
+function rotate<T>(items: readonly T[], by: number): T[] {
+  const n = by % items.length
+  return [...items.slice(n), ...items.slice(0, n)]
+}
+
+/** Runs one variant in a child process and returns the result line it printed. */
+export function runChild(module: string, runId: string, params: RunParams | Record<string, unknown>): Promise<RunResult> {
+  const spec = JSON.stringify({ variant: module, runId, params })
+  const args = [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '-r', REGISTER, CHILD, spec]
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()))
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()))
+    const timer = setTimeout(() => child.kill('SIGKILL'), 150_000)
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer)
+      const line = out.split('\n').find((l) => l.startsWith(RESULT_PREFIX))
+      if (code === 0 && line !== undefined) resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as RunResult)
+      else reject(new Error(`${module} exited ${code ?? signal}: ${err.trim().split('\n').slice(-15).join('\n')}`))
+    })
+  })
+}

@@ -1,0 +1,34 @@
+/** The summary table printed after the JSON lines: one row per case and variant, then targets. */
+import type { CaseReport } from './suite'
+
+export function summaryTable(reports: readonly CaseReport[]): string {
+  const rows: string[][] = [['case', 'variant', 'rec/s (median)', 'range', 'MB/s', 'p50/p99 ms', 'peak RSS MB', 'vs baseline']]
+  for (const r of reports) {
+    for (const [name, v] of Object.entries(r.variants)) {
+      const m = v.median
+      const ratio = name === r.baseline ? 'baseline' : r.ratios[name] === undefined ? '' : `${r.ratios[name]!.median} (${r.ratios[name]!.min}-${r.ratios[name]!.max})`
+      const range = r.metric === 'recordsPerSec' ? `${short(v.min)}-${short(v.max)}` : `${v.min}-${v.max} ${r.metric === 'p99Ms' ? 'ms p99' : 'MB'}`
+      rows.push([r.case, name, short(m.recordsPerSec), range, m.mbPerSec === undefined ? '' : String(m.mbPerSec), m.p99Ms === undefined ? '' : `${m.p50Ms}/${m.p99Ms}`, String(m.peakRssMb), ratio])
+    }
+    for (const f of r.failures) rows.push([r.case, 'FAILED', f.split('\n')[0]!.slice(0, 100), '', '', '', '', ''])
+  }
+  const targetRows: string[][] = [['case', 'target', 'measured', 'goal', 'holds']]
+  for (const r of reports) {
+    for (const t of r.targets) {
+      targetRows.push([r.case, t.name, t.value === null ? 'n/a' : `${short(t.value)} ${t.unit}`, `${t.kind === 'min' ? '>=' : '<='} ${short(t.goal)} ${t.unit}`, t.holds === null ? 'n/a' : t.holds ? 'yes' : 'NO'])
+    }
+  }
+  return `${format(rows)}\n\n${format(targetRows)}`
+}
+
+function short(n: number): string {
+  if (!Number.isFinite(n)) return String(n)
+  if (Math.abs(n) >= 10_000) return `${Math.round(n / 1000)}k`
+  if (Number.isInteger(n)) return String(n)
+  return String(Math.round(n * 1000) / 1000)
+}
+
+function format(rows: readonly string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)))
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')
+}

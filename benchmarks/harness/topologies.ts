@@ -1,0 +1,45 @@
+/**
+ * The topologies measured, after Kafka Streams' own benchmark shapes: stateless (filter +
+ * mapValues to a sink), count (KV store + changelog) and windowed count (tumbling 1 min, grace
+ * 10 s). Keys and values are strings, as most users' are; counts go out as doubles.
+ */
+import { Serdes, StreamBuilder, TimeWindows, type Topology } from '../../src/index'
+import type { Dataset } from './data'
+
+export type TopologyName = 'stateless' | 'count' | 'windowed'
+
+export const COUNT_STORE = 'counts'
+export const WINDOWED_STORE = 'windowed-counts'
+export const WINDOW_SIZE_MS = 60_000
+export const WINDOW_GRACE_MS = 10_000
+
+export function buildTopology(name: TopologyName, input: string, output: string): Topology {
+  const builder = new StreamBuilder()
+  const stream = builder.stream(input, { key: Serdes.string(), value: Serdes.string() })
+  if (name === 'stateless') {
+    stream
+      .filter((_k, v) => v.charCodeAt(0) !== 0x30)
+      .mapValues((_k, v) => v.toUpperCase())
+      .to(output, { key: Serdes.string(), value: Serdes.string() })
+  } else if (name === 'count') {
+    stream.groupByKey().count({ name: COUNT_STORE }).toStream().to(output, { key: Serdes.string(), value: Serdes.double() })
+  } else {
+    stream
+      .groupByKey()
+      .windowedBy(TimeWindows.ofSizeAndGrace(WINDOW_SIZE_MS, WINDOW_GRACE_MS))
+      .count({ name: WINDOWED_STORE })
+      .toStream()
+      .to(output, { key: Serdes.windowed(Serdes.string()), value: Serdes.double() })
+  }
+  return builder.build()
+}
+
+/** Output records the topology makes from the dataset (timestamps are in order: nothing is late). */
+export function expectedOutputs(name: TopologyName, data: Dataset): number {
+  return name === 'stateless' ? data.passingFilter() : data.count
+}
+
+/** Store names of a topology, for the changelog topics a mock-cluster run needs created up front. */
+export function storesOf(name: TopologyName): string[] {
+  return name === 'stateless' ? [] : name === 'count' ? [COUNT_STORE] : [WINDOWED_STORE]
+}
