@@ -21,6 +21,9 @@ export class PartitionInbox {
   private records: BrokerRecord[] = []
   private index = 0
   private headId: string | Buffer | undefined
+  /** The applied-offset watermark, read once per reset (only this task's commits move it, and
+   *  those never pass what was fed); null: not read yet. */
+  private applied: number | null = null
 
   constructor(
     tp: TopicPartition,
@@ -43,9 +46,10 @@ export class PartitionInbox {
 
   /** Takes the next record that is not a duplicate as the new head. */
   next(dedup: DedupStore): BrokerRecord | undefined {
+    this.applied ??= dedup.appliedOffset(this.topic, this.partition) ?? -1
     while (this.index < this.records.length) {
       const record = this.records[this.index++]!
-      if (dedup.isApplied(this.topic, this.partition, record.offset) || this.isDuplicateId(record, dedup)) {
+      if (record.offset < this.applied || this.isDuplicateId(record, dedup)) {
         this.skipped++
         this.position = record.offset + 1
         continue
@@ -79,6 +83,7 @@ export class PartitionInbox {
     this.records = []
     this.index = 0
     this.position = undefined
+    this.applied = null
   }
 
   private isDuplicateId(record: BrokerRecord, dedup: DedupStore): boolean {
