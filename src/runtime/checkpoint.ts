@@ -40,6 +40,7 @@ import type { ProducerCollector } from './app/producer-collector'
 import type { BrokerAdmin, BrokerProducer, GroupConsumer, TopicPartition, TopicPartitionOffset } from './broker/broker'
 import type { StreamsMetrics } from './observability/streams-metrics'
 import type { CommitFaults, ProcessingGuarantee } from './streams-config'
+import { loggableError } from './app/loggable-error'
 
 export type CommitOutcome =
   | { readonly ok: true; readonly committed: number }
@@ -184,7 +185,7 @@ export class Checkpoint {
     }
     // Safe if unavailable: a stored position lower than the truth only makes a restore re-read.
     const changelogEndOffsets = await this.options.admin.endOffsets(prepared.flatMap((p) => p.task.stores.changelogPartitions())).catch((error: unknown) => {
-      this.options.logger.warn({ err: error }, 'changelog end offsets unavailable; stores keep their previous positions')
+      this.options.logger.warn({ err: loggableError(error) }, 'changelog end offsets unavailable; stores keep their previous positions')
       return []
     })
     const corrupted: ActiveTask[] = []
@@ -213,7 +214,7 @@ export class Checkpoint {
         await this.producer.abortTransaction()
       } catch (error) {
         // Fenced or broken: a new producer with the same transactional id aborts what is open.
-        this.options.logger.warn({ err: error }, 'aborting the transaction failed; replacing the producer')
+        this.options.logger.warn({ err: loggableError(error) }, 'aborting the transaction failed; replacing the producer')
         await this.replaceProducer()
       }
     }
@@ -232,7 +233,7 @@ export class Checkpoint {
       try {
         this.options.consumer.seek({ topic: tp.topic, partition: tp.partition, offset })
       } catch (error) {
-        this.options.logger.warn({ topic: tp.topic, partition: tp.partition, err: error }, 'rewind failed; the partition is no longer assigned')
+        this.options.logger.warn({ topic: tp.topic, partition: tp.partition, err: loggableError(error) }, 'rewind failed; the partition is no longer assigned')
       }
     }
   }

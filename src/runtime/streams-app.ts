@@ -19,6 +19,7 @@ import type { GroupConsumer, PartitionReader } from './broker/broker'
 import { Checkpoint } from './checkpoint'
 import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } from './streams-config'
 import { TaskManager } from './task-manager'
+import { loggableError } from './app/loggable-error'
 
 const SUMMARY_INTERVAL_MS = 60_000
 /** How often consumer lag is measured for metrics (an admin round trip, off the hot path). */
@@ -196,7 +197,7 @@ export class StreamsApp {
         if (processed > 0 && this.logger.isLevelEnabled('trace')) this.logger.trace({ fetched: records.length, processed }, 'batch')
         if (this.config.metrics !== undefined && Date.now() - lastLag >= LAG_INTERVAL_MS) {
           lastLag = Date.now()
-          tasks.reportLag().catch((error: unknown) => this.logger.debug({ err: error }, 'measuring consumer lag failed'))
+          tasks.reportLag().catch((error: unknown) => this.logger.debug({ err: loggableError(error) }, 'measuring consumer lag failed'))
         }
         // With a metrics port its owner reports (the worker's summary line); otherwise one line here.
         if (this.config.metrics === undefined && Date.now() - lastSummary >= SUMMARY_INTERVAL_MS) {
@@ -205,7 +206,7 @@ export class StreamsApp {
         }
       }
     } catch (error) {
-      this.logger.error({ err: error }, 'processing stopped by an error: tasks closed without committing')
+      this.logger.error({ err: loggableError(error) }, 'processing stopped by an error: tasks closed without committing')
       await this.release(false)
       this.fail(error)
     }
@@ -235,7 +236,7 @@ export class StreamsApp {
       try {
         await action?.()
       } catch (error) {
-        this.logger.warn({ err: error }, `${what} failed during shutdown`)
+        this.logger.warn({ err: loggableError(error) }, `${what} failed during shutdown`)
       }
     }
     await attempt('closing tasks', rt.tasks && (() => rt.tasks!.closeAll(clean)))

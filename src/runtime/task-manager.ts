@@ -19,6 +19,7 @@ import type { BrokerAdmin, BrokerRecord, GroupConsumer, PartitionReader, Rebalan
 import { commitFailed, type Checkpoint, type CommitOutcome } from './checkpoint'
 import { RestoreTracker } from './observability/restore-tracker'
 import type { ResolvedStreamsConfig } from './streams-config'
+import { loggableError } from './app/loggable-error'
 
 /** Consecutive failed commits after which the app gives up (each one was rolled back). */
 const MAX_COMMIT_FAILURES = 5
@@ -114,7 +115,7 @@ export class TaskManager implements RebalanceListener {
       } catch (error) {
         if (!(error instanceof TaskCorruptedError)) throw error
         // The changelog no longer matches the local state (e.g. topic recreated): rebuild from it.
-        this.options.logger.warn({ taskId: task.id, err: error }, 'local state does not match the changelog: wiping it and restoring')
+        this.options.logger.warn({ taskId: task.id, err: loggableError(error) }, 'local state does not match the changelog: wiping it and restoring')
         await task.stores.wipe()
         await this.replace(task)
         continue
@@ -152,7 +153,7 @@ export class TaskManager implements RebalanceListener {
       } catch (error) {
         if (!migrated(error)) throw error
         // The producer was fenced (e.g. its transaction timed out): redo everything since the commit.
-        this.options.logger.warn({ taskId: task.id, err: error }, 'producer fenced while processing; rolling back')
+        this.options.logger.warn({ taskId: task.id, err: loggableError(error) }, 'producer fenced while processing; rolling back')
         await this.options.checkpoint.rollBack(this.running().filter((t) => t.dirty || t === task))
         await this.handle({ ok: false, error, corrupted: [] })
         return total
@@ -199,7 +200,7 @@ export class TaskManager implements RebalanceListener {
       this.tasks.clear()
       this.byPartition.clear()
       this.pending = []
-      for (const task of tasks) await task.close().catch((error: unknown) => this.options.logger.warn({ taskId: task.id, err: error }, 'closing a task failed'))
+      for (const task of tasks) await task.close().catch((error: unknown) => this.options.logger.warn({ taskId: task.id, err: loggableError(error) }, 'closing a task failed'))
     }
   }
 
@@ -210,7 +211,7 @@ export class TaskManager implements RebalanceListener {
       return
     }
     this.commitFailures++
-    this.options.logger.error({ err: outcome.error, attempt: this.commitFailures, corrupted: outcome.corrupted.map((t) => t.id) }, 'commit failed; rolled back')
+    this.options.logger.error({ err: loggableError(outcome.error), attempt: this.commitFailures, corrupted: outcome.corrupted.map((t) => t.id) }, 'commit failed; rolled back')
     for (const task of outcome.corrupted) {
       await task.close().catch(() => undefined)
       await this.replace(task)

@@ -1,6 +1,7 @@
 /** StreamsApp details on the embedded broker: dedup id window, error handling, back-pressure, punctuation, locking. */
 import { Serdes, StreamBuilder, StreamsApp, type Processor, type ProcessorContext, type StreamsConfig } from 'streamfold'
-import { silentLogger } from '../../src/logger'
+import { Writable } from 'node:stream'
+import { createLogger, silentLogger } from '../../src/logger'
 import type { Broker, GroupConsumer } from '../../src/runtime/broker/broker'
 import { createEmbeddedBroker, type EmbeddedBroker } from '../../src/runtime/broker/embedded/embedded-broker'
 import { keyValueStoreSpec, type KeyValueStore } from '../../src/state'
@@ -62,7 +63,7 @@ describe('record errors', () => {
     builder
       .stream('in', { key: Serdes.string(), value: Serdes.string() })
       .mapValues((_k, v) => {
-        if (v === 'boom') throw new Error('bad record')
+        if (v === 'boom') throw new Error(`bad value ${v}`) // quotes the record: must never reach a log
         return v.toUpperCase()
       })
       .to('counts', { key: Serdes.string(), value: Serdes.string() })
@@ -70,10 +71,15 @@ describe('record errors', () => {
   }
 
   it('stops in ERROR on a failing record (default handler); nothing of the failed transaction is visible', async () => {
-    const app = new StreamsApp(failing(), base('fails', { processingGuarantee: 'exactly_once', commitIntervalMs: 60_000 }))
+    let logged = ''
+    const destination = new Writable({ write: (chunk: Buffer, _enc, done) => void ((logged += chunk.toString()), done()) })
+    const logger = createLogger({ level: 'trace', destination })
+    const app = new StreamsApp(failing(), base('fails', { processingGuarantee: 'exactly_once', commitIntervalMs: 60_000, logger }))
     await app.start()
     await produce(broker, [record('a', 'x', 0), record('a', 'boom', 1), record('a', 'y', 2)])
     await waitForState(app, 'ERROR')
+    expect(logged).toContain('processing stopped by an error')
+    expect(logged).not.toContain('boom')
     expect(app.error).toMatchObject({ code: 'PROCESSING_FAILED', coordinates: { topic: 'in', offset: 1 } })
     expect(String(app.error)).not.toContain('boom')
     await app.close()

@@ -1,6 +1,7 @@
 import type { Logger } from '../../logger'
 import type { BrokerAdmin, BrokerProducer, OutgoingRecord } from '../broker/broker'
 import type { RecordCollector } from '../task/record-collector'
+import { loggableError } from './loggable-error'
 
 /**
  * The tasks' RecordCollector: every sink record goes to the app's one producer (inside the open
@@ -43,7 +44,7 @@ export class ProducerCollector implements RecordCollector {
         })
         .catch((error: unknown) => {
           this.lookups.delete(topic)
-          this.logger.warn({ topic, err: error }, 'looking up the partition count of a sink topic failed')
+          this.logger.warn({ topic, err: loggableError(error) }, 'looking up the partition count of a sink topic failed')
         })
     }
     return count
