@@ -23,6 +23,8 @@ import type {
 } from '../broker/broker'
 
 export interface BrokerObserver {
+  /** Partitions are about to be handed to the app: nothing of theirs has been processed yet. */
+  beforeAssigned(partitions: readonly TopicPartition[]): Promise<void>
   /** The app created (or replaced) its producer. */
   onProducer(producer: BrokerProducer): void
   /** The partitions assigned to this instance changed. */
@@ -62,6 +64,7 @@ export class ObservedBroker implements Broker {
       subscribe: (topics, listener) =>
         consumer.subscribe(topics, {
           onAssigned: async (partitions) => {
+            await observer.beforeAssigned(partitions)
             await listener.onAssigned(partitions)
             for (const tp of partitions) assigned.set(key(tp), tp)
             publish()

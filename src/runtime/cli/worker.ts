@@ -87,7 +87,11 @@ export class Worker {
       }
       let assigned: readonly TopicPartition[] = []
       const taskOf = taskIndex(module, settings.applicationId)
+      const admin = broker.admin()
+      const isolation = settings.processingGuarantee === 'exactly_once' ? 'read_committed' : 'read_uncommitted'
+      const lag = (probe = new LagProbe({ admin, groupId: settings.applicationId, partitions: () => assigned, taskOf, isolation, metrics: this.metrics, logger: log }))
       const observed = new ObservedBroker(broker, {
+        beforeAssigned: (partitions) => lag.baseline(partitions).catch((error: unknown) => log.debug({ err: error }, 'progress baseline unavailable')),
         onProducer: (producer) => this.handlers.connectDeadLetters(producer),
         onAssignment: (partitions) => {
           assigned = partitions
@@ -95,7 +99,6 @@ export class Worker {
         },
         onCommit: (ms, ok) => this.metrics.commitCompleted(ms, ok),
       })
-      const admin = broker.admin()
       const tracker = new RestoreTracker({
         metrics: this.metrics,
         endOffset: async (topic, partition) => (await admin.endOffsets([{ topic, partition }]))[0]?.offset ?? 0,
@@ -145,9 +148,7 @@ export class Worker {
         stats: () => this.metrics.snapshot(),
       })
       await started.start()
-      const isolation = settings.processingGuarantee === 'exactly_once' ? 'read_committed' : 'read_uncommitted'
-      probe = new LagProbe({ admin, groupId: settings.applicationId, partitions: () => assigned, taskOf, isolation, metrics: this.metrics, logger: log })
-      probe.start(PROBE_INTERVAL_MS, () => this.metrics.tick())
+      lag.start(PROBE_INTERVAL_MS, () => this.metrics.tick())
       summary.start()
       log.info(
         { broker: describeBroker(settings.broker), stateDir: settings.stateDir, http: server === undefined ? 'off' : `${server.host}:${server.port}` },

@@ -47,6 +47,16 @@ export class LagProbe {
     await this.running
   }
 
+  /**
+   * Notes where newly assigned partitions start (their committed offset, else the log start), so
+   * progress counts from there. Called before the app's own assignment handling, when nothing of
+   * theirs can have been processed yet.
+   */
+  async baseline(partitions: readonly TopicPartition[]): Promise<void> {
+    if (partitions.length === 0) return
+    for (const [k, position] of await this.positions(partitions)) this.lastCommitted.set(k, position)
+  }
+
   async probe(): Promise<void> {
     const { admin, metrics } = this.options
     const partitions = [...this.options.partitions()]
@@ -58,10 +68,7 @@ export class LagProbe {
       this.lastCommitted.delete(k)
     }
     if (partitions.length === 0) return
-    const [ends, committed] = await Promise.all([admin.endOffsets(partitions, this.options.isolation), admin.committedOffsets(this.options.groupId, partitions)])
-    const committedBy = new Map(committed.map((c) => [key(c), c.offset]))
-    const uncommitted = partitions.filter((tp) => !committedBy.has(key(tp)))
-    for (const b of uncommitted.length === 0 ? [] : await admin.beginningOffsets(uncommitted)) committedBy.set(key(b), b.offset)
+    const [ends, committedBy] = await Promise.all([admin.endOffsets(partitions, this.options.isolation), this.positions(partitions)])
     for (const end of ends) {
       const k = key(end)
       const position = committedBy.get(k)
@@ -73,6 +80,16 @@ export class LagProbe {
       const task = this.options.taskOf(end)
       if (previous !== undefined && position > previous && task !== undefined) metrics.recordsProcessed(task, position - previous)
     }
+  }
+
+  /** The group's committed offsets, and the log start for partitions it never committed. */
+  private async positions(partitions: readonly TopicPartition[]): Promise<Map<string, number>> {
+    const { admin } = this.options
+    const committed = await admin.committedOffsets(this.options.groupId, partitions)
+    const out = new Map(committed.map((c) => [key(c), c.offset]))
+    const uncommitted = partitions.filter((tp) => !out.has(key(tp)))
+    for (const b of uncommitted.length === 0 ? [] : await admin.beginningOffsets(uncommitted)) out.set(key(b), b.offset)
+    return out
   }
 }
 

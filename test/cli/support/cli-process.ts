@@ -28,6 +28,12 @@ export interface CliOptions {
   readonly cwd?: string
 }
 
+/** Children still running when a test file ends are killed: a worker left behind would run forever. */
+const running = new Set<ChildProcess>()
+afterAll(() => {
+  for (const child of running) child.kill('SIGKILL')
+})
+
 export function startCli(args: readonly string[], options: CliOptions = {}): CliRun {
   const env: Record<string, string | undefined> = { ...process.env, ...options.env }
   // The child must not inherit settings from the developer's shell.
@@ -49,6 +55,8 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Cli
   child.stdout!.setEncoding('utf8').on('data', (c: string) => ((out += c), scan()))
   child.stderr!.setEncoding('utf8').on('data', (c: string) => ((err += c), scan()))
   child.stdin!.end(options.stdin ?? '')
+  running.add(child)
+  child.on('exit', () => running.delete(child))
   const exited = new Promise<number>((resolve) => {
     child.on('exit', (code, signal) => resolve(code ?? 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : 2)))
   })
