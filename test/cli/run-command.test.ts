@@ -25,9 +25,11 @@ describe('streamfold run', () => {
     let metrics = ''
     await waitFor(async () => {
       metrics = (await httpGet(port, '/metrics')).body
-      return metricValue(metrics, 'streamfold_records_processed_total') >= input.length
-    }, 20_000, 'every record processed')
-    expect(metricValue(metrics, 'streamfold_consumer_lag_records', 'topic="in"')).toBe(0)
+      // Lag is measured every 10 s, so it reaches 0 a little after the last record.
+      return metricValue(metrics, 'streamfold_records_processed_total') >= input.length && metricValue(metrics, 'streamfold_consumer_lag_records', 'topic="in"') === 0
+    }, 30_000, 'every record processed and committed')
+    expect(metricValue(metrics, 'streamfold_records_processed_total')).toBe(input.length)
+    expect(metrics).toContain('streamfold_consumer_lag_records{topic="in",partition="1",application_id="cli-count"} 0')
     expect(metricValue(metrics, 'streamfold_tasks')).toBe(2)
     expect(metricValue(metrics, 'streamfold_app_state', 'state="RUNNING"')).toBe(1)
     expect(metricValue(metrics, 'streamfold_commits_total', 'result="ok"')).toBeGreaterThan(0)

@@ -10,10 +10,9 @@
  */
 import { StreamfoldError } from '../../errors'
 import { createLogger, type Logger } from '../../logger'
-import type { Broker, TopicPartition } from '../broker/broker'
+import type { Broker } from '../broker/broker'
 import { createErrorHandlers, type StreamErrorHandlers } from '../errors/error-handlers'
 import { ErrorOutcomes } from '../errors/error-outcomes'
-import { LagProbe } from '../observability/lag-probe'
 import { startObservabilityServer, type ObservabilityServer } from '../observability/observability-server'
 import { PrometheusMetrics } from '../observability/prometheus-metrics'
 import { RestoreProgressBar, type ProgressStream } from '../observability/restore-progress-bar'
@@ -26,7 +25,8 @@ import { ObservedBroker } from './observed-broker'
 import type { Detach, WorkerModule } from './worker-module'
 import type { WorkerSettings } from './worker-settings'
 
-const PROBE_INTERVAL_MS = 2_000
+/** Records per second in the metrics and the example's progress are averaged over this window. */
+const RATE_WINDOW_MS = 2_000
 
 export interface WorkerOptions {
   readonly module: WorkerModule
@@ -75,7 +75,7 @@ export class Worker {
     let detach: void | Detach
     let app: StreamsApp | undefined
     const summary = new SummaryReporter({ intervalMs: settings.summaryIntervalMs, snapshot: () => this.metrics.snapshot(), logger: log })
-    let probe: LagProbe | undefined
+    let ticker: NodeJS.Timeout | undefined
     const bar = new RestoreProgressBar(this.options.stderr)
     let code: ExitCode = EXIT_CODES.ok
     try {
@@ -85,22 +85,12 @@ export class Worker {
         // One partition unless it exists already: dead letters are few and read by people.
         await broker.admin().ensureTopics([{ name: this.handlers.deadLetterTopic, partitions: 1 }])
       }
-      let assigned: readonly TopicPartition[] = []
-      const taskOf = taskIndex(module, settings.applicationId)
+      // The app's producer carries the dead letters (see observed-broker.ts).
+      const observed = new ObservedBroker(broker, (producer) => this.handlers.connectDeadLetters(producer))
       const admin = broker.admin()
-      const isolation = settings.processingGuarantee === 'exactly_once' ? 'read_committed' : 'read_uncommitted'
-      const lag = (probe = new LagProbe({ admin, groupId: settings.applicationId, partitions: () => assigned, taskOf, isolation, metrics: this.metrics, logger: log }))
-      const observed = new ObservedBroker(broker, {
-        beforeAssigned: (partitions) => lag.baseline(partitions).catch((error: unknown) => log.debug({ err: error }, 'progress baseline unavailable')),
-        onProducer: (producer) => this.handlers.connectDeadLetters(producer),
-        onAssignment: (partitions) => {
-          assigned = partitions
-          this.metrics.tasksAssigned(new Set(partitions.map((tp) => taskOf(tp))).size)
-        },
-        onCommit: (ms, ok) => this.metrics.commitCompleted(ms, ok),
-      })
+      // The app reports restore progress to the metrics itself; this tracker only drives the bar.
       const tracker = new RestoreTracker({
-        metrics: this.metrics,
+        metrics: { restoreProgress: () => undefined },
         endOffset: async (topic, partition) => (await admin.endOffsets([{ topic, partition }]))[0]?.offset ?? 0,
         logger: log,
         onChange: (totals) => bar.update(totals),
@@ -118,13 +108,12 @@ export class Worker {
         heartbeatIntervalMs: settings.heartbeatIntervalMs,
         logger: this.appLogger,
         errorHandlers: this.handlers,
+        metrics: this.metrics,
         onRestore: tracker,
         dedup: module.dedup,
       })
       app = started
-      this.metrics.appState(started.state)
       started.onStateChange((next) => {
-        this.metrics.appState(next)
         if (next === 'ERROR') this.requestStop({ error: started.error })
       })
       if (settings.httpPort !== undefined) {
@@ -148,7 +137,8 @@ export class Worker {
         stats: () => this.metrics.snapshot(),
       })
       await started.start()
-      lag.start(PROBE_INTERVAL_MS, () => this.metrics.tick())
+      ticker = setInterval(() => this.metrics.tick(), RATE_WINDOW_MS)
+      ticker.unref()
       summary.start()
       log.info(
         { broker: describeBroker(settings.broker), stateDir: settings.stateDir, http: server === undefined ? 'off' : `${server.host}:${server.port}` },
@@ -168,7 +158,7 @@ export class Worker {
     this.abort.abort()
     summary.stop()
     const closed = await this.shutdown(async () => {
-      await probe?.stop()
+      clearInterval(ticker)
       if (typeof detach === 'function') await detach()
       return app === undefined ? true : app.close({ timeoutMs: settings.shutdownTimeoutMs })
     })
@@ -200,11 +190,4 @@ export class Worker {
       throw new StreamfoldError('CONFIG_INVALID', `invalid deadLetterTopic: ${topic} is a source topic of the topology; dead letters would be read back`)
     }
   }
-}
-
-/** The task reading an input partition: `${subtopology}_${partition}`, as the runtime names it. */
-function taskIndex(module: WorkerModule, applicationId: string): (tp: TopicPartition) => string {
-  const subOf = new Map<string, number>()
-  for (const sub of module.topology.subtopologies) for (const topic of module.topology.inputTopics(sub, applicationId)) subOf.set(topic, sub.id)
-  return (tp) => `${subOf.get(tp.topic) ?? '?'}_${tp.partition}`
 }
