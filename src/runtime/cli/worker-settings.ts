@@ -19,6 +19,7 @@ export interface WorkerSettings {
   readonly maxQueuedRecordsPerPartition: number | undefined
   readonly sessionTimeoutMs: number | undefined
   readonly heartbeatIntervalMs: number | undefined
+  readonly maxPollIntervalMs: number | undefined
   readonly errorHandling: {
     readonly deserialization: RecordErrorPolicy
     readonly processing: RecordErrorPolicy
@@ -51,6 +52,7 @@ export function resolveWorkerSettings(merged: MergedOptions): WorkerSettings {
     maxQueuedRecordsPerPartition: num('maxQueuedRecordsPerPartition'),
     sessionTimeoutMs: num('sessionTimeoutMs'),
     heartbeatIntervalMs: num('heartbeatIntervalMs'),
+    maxPollIntervalMs: num('maxPollIntervalMs'),
     errorHandling: {
       deserialization: (v.onDeserializationError as RecordErrorPolicy | undefined) ?? 'fail',
       processing: (v.onProcessingError as RecordErrorPolicy | undefined) ?? 'fail',

@@ -106,6 +106,7 @@ export class Worker {
         maxQueuedRecordsPerPartition: settings.maxQueuedRecordsPerPartition,
         sessionTimeoutMs: settings.sessionTimeoutMs,
         heartbeatIntervalMs: settings.heartbeatIntervalMs,
+        maxPollIntervalMs: settings.maxPollIntervalMs,
         logger: this.appLogger,
         errorHandlers: this.handlers,
         metrics: this.metrics,
