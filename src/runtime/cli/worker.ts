@@ -24,6 +24,7 @@ import { EXIT_CODES, exitCodeFor, type ExitCode } from './exit-codes'
 import { ObservedBroker } from './observed-broker'
 import type { Detach, WorkerModule } from './worker-module'
 import type { WorkerSettings } from './worker-settings'
+import { loggableError } from '../app/loggable-error'
 
 /** Records per second in the metrics and the example's progress are averaged over this window. */
 const RATE_WINDOW_MS = 2_000
@@ -148,13 +149,13 @@ export class Worker {
       const reason = await this.stopRequested
       if ('error' in reason) {
         code = EXIT_CODES.fatal
-        log.fatal({ err: reason.error }, 'the app stopped on a fatal error: closing and exiting with status 1')
+        log.fatal({ err: loggableError(reason.error) }, 'the app stopped on a fatal error: closing and exiting with status 1')
       } else {
         log.info({ signal: reason.signal, timeoutMs: settings.shutdownTimeoutMs }, 'stopping: finishing the current batch, committing, closing tasks')
       }
     } catch (error) {
       code = exitCodeFor(error)
-      log.fatal({ err: error }, code === EXIT_CODES.usage ? 'cannot start: check the configuration' : 'cannot start')
+      log.fatal({ err: loggableError(error) }, code === EXIT_CODES.usage ? 'cannot start: check the configuration' : 'cannot start')
     }
     this.abort.abort()
     summary.stop()
@@ -171,7 +172,7 @@ export class Worker {
       summary.report('worker stopped cleanly')
     }
     await server?.close()
-    if (closed) await broker?.close().catch((error: unknown) => log.warn({ err: error }, 'closing the broker failed'))
+    if (closed) await broker?.close().catch((error: unknown) => log.warn({ err: loggableError(error) }, 'closing the broker failed'))
     return code
   }
 
@@ -179,7 +180,7 @@ export class Worker {
     let timer: NodeJS.Timeout | undefined
     const expired = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.options.settings.shutdownTimeoutMs)))
     try {
-      return await Promise.race([steps().catch((error: unknown) => (this.logger.error({ err: error }, 'stopping failed'), false)), expired])
+      return await Promise.race([steps().catch((error: unknown) => (this.logger.error({ err: loggableError(error) }, 'stopping failed'), false)), expired])
     } finally {
       clearTimeout(timer)
     }

@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { StreamfoldError } from '../../errors'
 import type { Logger } from '../../logger'
+import { loggableError } from '../app/loggable-error'
 
 export interface ObservabilityServerOptions {
   /** 0 picks a free port (tests). */
@@ -35,7 +36,7 @@ export async function startObservabilityServer(options: ObservabilityServerOptio
   const host = options.host ?? DEFAULT_OBSERVABILITY_HOST
   const server = createServer((req, res) => {
     handle(options, req, res).catch((error: unknown) => {
-      options.logger.warn({ err: error, path: req.url }, 'observability endpoint failed')
+      options.logger.warn({ err: loggableError(error), path: req.url }, 'observability endpoint failed')
       if (!res.headersSent) send(res, 500, 'text/plain', 'internal error\n')
       else res.end()
     })

@@ -1,6 +1,7 @@
 import type { RestoreBatchEvent, RestoreEndEvent, RestoreListener, RestoreStartEvent } from '../../changelog/changelog-restorer'
 import type { Logger } from '../../logger'
 import type { RestoreProgress, StreamsMetrics } from './streams-metrics'
+import { loggableError } from '../app/loggable-error'
 
 export interface RestoreTrackerOptions {
   readonly metrics: Pick<StreamsMetrics, 'restoreProgress'>
@@ -48,7 +49,7 @@ export class RestoreTracker implements RestoreListener {
         if (entry.end === undefined) entry.end = end
         this.publish(entry)
       })
-      .catch((error: unknown) => this.options.logger.debug({ err: error, topic: event.topic, partition: event.partition }, 'changelog end offset unavailable for restore progress'))
+      .catch((error: unknown) => this.options.logger.debug({ err: loggableError(error), topic: event.topic, partition: event.partition }, 'changelog end offset unavailable for restore progress'))
   }
 
   onBatchRestored(event: RestoreBatchEvent): void {
