@@ -81,3 +81,18 @@ export type {
 } from './runtime/streams-config'
 export { APP_STATES, type AppState, type StateListener } from './runtime/app-state'
 export type { RestoreListener, RestoreStartEvent, RestoreBatchEvent, RestoreEndEvent } from './changelog/changelog-restorer'
+export {
+  createErrorHandlers,
+  RECORD_ERROR_POLICIES,
+  PRODUCTION_ERROR_POLICIES,
+  type ErrorHandlingConfig,
+  type ErrorHandlersOptions,
+  type StreamErrorHandlers,
+  type ProductionErrorHandler,
+  type RecordErrorPolicy,
+  type ProductionErrorPolicy,
+} from './runtime/errors/error-handlers'
+export { DEAD_LETTER_HEADERS } from './runtime/errors/dead-letter-record'
+export type { DeadLetterSink } from './runtime/errors/dead-letter-sink'
+export type { KafkaBrokerConfig } from './runtime/broker/kafka/kafka-config'
+export type { WorkerContext, AttachHook } from './runtime/cli/worker-module'

@@ -14,8 +14,9 @@ import { AppStateMachine, type AppState, type StateListener } from './app-state'
 import { openBroker, type OpenedBroker } from './app/open-broker'
 import { claimProcessIdentity, type ProcessIdentity } from './app/process-identity'
 import { ProducerCollector } from './app/producer-collector'
+import type { StreamErrorHandlers } from './errors/error-handlers'
 import { planTopics } from './app/topic-plan'
-import type { GroupConsumer, PartitionReader } from './broker/broker'
+import type { BrokerAdmin, GroupConsumer, PartitionReader } from './broker/broker'
 import { Checkpoint } from './checkpoint'
 import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } from './streams-config'
 import { TaskManager } from './task-manager'
@@ -108,6 +109,17 @@ export class StreamsApp {
     }
   }
 
+  /**
+   * Dead letters go through the app's own producer (via the collector, which follows producer
+   * replacements), so in exactly_once they commit atomically with the offsets that skip them.
+   */
+  private async connectDeadLetters(admin: BrokerAdmin, collector: ProducerCollector): Promise<void> {
+    const handlers = this.config.errorHandlers as Partial<Pick<StreamErrorHandlers, 'connectDeadLetters' | 'deadLetterTopic'>>
+    if (typeof handlers.connectDeadLetters !== 'function') return
+    if (handlers.deadLetterTopic !== undefined) await admin.ensureTopics([{ name: handlers.deadLetterTopic, partitions: 1 }])
+    handlers.connectDeadLetters({ send: (record) => collector.send(record) })
+  }
+
   private async boot(): Promise<void> {
     const { config } = this
     const rt = this.runtime
@@ -118,6 +130,7 @@ export class StreamsApp {
       const admin = broker.admin()
       const plan = await planTopics({ topology: this.topology, applicationId: config.applicationId, admin, dedup: config.dedup })
       const collector = new ProducerCollector(await admin.partitionCounts(this.sinkTopics()), admin, this.logger)
+      await this.connectDeadLetters(admin, collector)
       const clientId = `${config.applicationId}-${rt.identity.processId}`
       const exactlyOnce = config.processingGuarantee === 'exactly_once'
       rt.consumer = broker.consumer({

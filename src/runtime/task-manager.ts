@@ -201,6 +201,7 @@ export class TaskManager implements RebalanceListener {
       this.byPartition.clear()
       this.pending = []
       for (const task of tasks) await task.close().catch((error: unknown) => this.options.logger.warn({ taskId: task.id, err: loggableError(error) }, 'closing a task failed'))
+      this.options.config.metrics?.tasksAssigned(0)
     }
   }
 
