@@ -7,6 +7,9 @@
  *   --reps N        repetitions per variant (default 3; medians and ratios need >= 3)
  *   --scale X       multiply record counts (default 1)
  *   --variant a,b   run only these variants of the chosen cases (for profiling)
+ *   --against DIR   also run every variant from another checkout (e.g. `git worktree add DIR HEAD~1`,
+ *                   with node_modules linked) as `<name>@base`, alternating with this one, and
+ *                   report `<name> vs @base` ratios: before/after figures of a change
  *   BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench -- count-embedded-zipf
  *                   passes node flags to every child (whole-process profiles)
  *   BENCH_PROFILE_DIR=/tmp/prof npm run bench -- count-embedded-zipf --reps 1 --variant streamfold-eos
@@ -32,6 +35,7 @@ async function main(): Promise<void> {
   }
   const reps = option('reps')
   const only = option('variant')
+  const against = option('against')
   const scale = Number(option('scale') ?? 1)
   const list = argv.includes('--list')
   const selectors = argv.filter((a) => !a.startsWith('--'))
@@ -49,7 +53,7 @@ async function main(): Promise<void> {
   try {
     for (const def of chosen) {
       process.stderr.write(`${def.name}: ${def.description}\n`)
-      const report = await runCase(def, suiteDir, { reps: reps === undefined ? undefined : Number(reps), only: only?.split(',') })
+      const report = await runCase(def, suiteDir, { reps: reps === undefined ? undefined : Number(reps), only: only?.split(','), against: against === undefined ? undefined : path.resolve(against) })
       reports.push(report)
       process.stdout.write(`${JSON.stringify(compact(report))}\n`)
     }

@@ -21,6 +21,8 @@ export interface VariantDef {
   readonly name: string
   /** Module in benchmarks/variants. */
   readonly module: string
+  /** Another checkout to run the module from (`--against`): its own src and benchmarks. */
+  readonly root?: string
   readonly params: Readonly<Record<string, unknown>>
 }
 
@@ -85,6 +87,9 @@ export interface RunOptions {
   readonly reps?: number
   /** Only these variants (profiling); default all. */
   readonly only?: readonly string[]
+  /** Another checkout (e.g. the commit before a change): every variant also runs from there as
+   *  `<name>@base`, in the same alternation, and `<name> vs @base` ratios are reported. */
+  readonly against?: string
 }
 
 export async function runCase(def: CaseDef, suiteDir: string, options: RunOptions = {}): Promise<CaseReport> {
@@ -106,7 +111,10 @@ export async function runCase(def: CaseDef, suiteDir: string, options: RunOption
   try {
     const shared = await def.prepare(ctx)
     const reps = options.reps ?? def.reps
-    const variants = options.only === undefined ? def.variants : def.variants.filter((v) => options.only!.includes(v.name))
+    const selected = options.only === undefined ? def.variants : def.variants.filter((v) => options.only!.includes(v.name))
+    const against = options.against
+    const variants = against === undefined ? selected : selected.flatMap((v) => [v, { ...v, name: `${v.name}@base`, root: against }])
+    for (const v of variants) if (!results.has(v.name)) results.set(v.name, [])
     for (let rep = 0; rep < reps; rep++) {
       const order = rotate(variants, rep)
       for (const variant of order) {
@@ -115,7 +123,7 @@ export async function runCase(def: CaseDef, suiteDir: string, options: RunOption
         mkdirSync(workDir, { recursive: true })
         try {
           const extra = (await def.beforeRun?.(variant, runId, ctx)) ?? {}
-          const result = await runChild(variant.module, runId, { ...shared, applicationId: runId, ...variant.params, ...extra, workDir })
+          const result = await runChild(variant.module, runId, { ...shared, applicationId: runId, ...variant.params, ...extra, workDir }, variant.root)
           results.get(variant.name)!.push(result)
           process.stderr.write(`  ${runId}: ${describe(result, def.metric)}\n`)
         } catch (error) {
@@ -152,6 +160,16 @@ function report(def: CaseDef, results: Map<string, RunResult[]>, failures: strin
     paired.sort((a, b) => a - b)
     ratios[name] = { median: round(paired[Math.floor((paired.length - 1) / 2)]!, 3), min: round(paired[0]!, 3), max: round(paired.at(-1)!, 3) }
   }
+  // --against: each variant over its twin from the other checkout, paired by repetition.
+  for (const [name, runs] of results) {
+    const twin = results.get(`${name}@base`)
+    if (twin === undefined) continue
+    const paired: number[] = []
+    for (let i = 0; i < Math.min(runs.length, twin.length); i++) paired.push(metricOf(runs[i]!, def.metric) / metricOf(twin[i]!, def.metric))
+    if (paired.length === 0) continue
+    paired.sort((a, b) => a - b)
+    ratios[`${name} vs @base`] = { median: round(paired[Math.floor((paired.length - 1) / 2)]!, 3), min: round(paired[0]!, 3), max: round(paired.at(-1)!, 3) }
+  }
   const partial: CaseReport = { case: def.name, description: def.description, broker: def.broker, metric: def.metric, baseline: def.baseline, variants, ratios, targets: [], seconds: round(seconds, 1), failures }
   const targets = (def.targets ?? []).map((t) => {
     const value = t.value(partial)
@@ -178,11 +196,13 @@ function rotate<T>(items: readonly T[], by: number): T[] {
 }
 
 /** Runs one variant in a child process and returns the result line it printed. */
-export function runChild(module: string, runId: string, params: RunParams | Record<string, unknown>): Promise<RunResult> {
+export function runChild(module: string, runId: string, params: RunParams | Record<string, unknown>, root = ROOT): Promise<RunResult> {
   const spec = JSON.stringify({ variant: module, runId, params })
-  const args = [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '-r', REGISTER, CHILD, spec]
+  const register = path.join(root, path.relative(ROOT, REGISTER))
+  const entry = path.join(root, path.relative(ROOT, CHILD))
+  const args = [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '-r', register, entry, spec]
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     let err = ''
     child.stdout.on('data', (c: Buffer) => (out += c.toString()))
