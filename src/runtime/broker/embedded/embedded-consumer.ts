@@ -2,6 +2,14 @@
  * GroupConsumer on the embedded broker. Positions live here; the group (consumer-group.ts) decides
  * who owns what, and rebalance callbacks run inside poll() only. Records are fetched whole batches
  * at a time and the rest of a batch waits in a per-partition buffer for the next poll.
+ *
+ * Fetching runs ahead of poll(), as Kafka's fetcher does: once a poll has taken records, each
+ * owned, unpaused partition whose buffer runs low starts reading its next chunk in the background,
+ * so storage reads overlap the caller's processing, and partitions are read concurrently. Bounds:
+ * per partition, at most one read in flight and it starts only below LOW_WATER buffered records.
+ * A seek, a revocation or a loss drops the partition's buffer and whatever read it has in flight
+ * (its result is discarded). A read's end is fixed when it starts (high watermark, or the LSO for
+ * read_committed), exactly as a read at poll time would fix it.
  */
 import { StreamfoldError, TaskMigratedError } from '../../../errors'
 import type {
@@ -23,12 +31,26 @@ import { readPartition } from './read-partition'
 const DEFAULT_SESSION_TIMEOUT_MS = 45_000
 /** Fetch at least this many records per partition read, to amortise storage round trips. */
 const MIN_FETCH_RECORDS = 500
+/** A partition prefetches its next chunk when fewer records than this wait in its buffer. */
+const LOW_WATER = MIN_FETCH_RECORDS
 
-interface Fetched {
+interface Chunk {
   readonly records: readonly BrokerRecord[]
   index: number
-  /** Where reading resumes once the buffer is drained (past skipped markers and gaps). */
-  readonly next: number
+}
+
+/** One partition's fetch state; replaced (never reused) on seek and ownership changes, so a
+ *  read that completes for a state no longer in the map is dropped. */
+interface PartitionFetch {
+  /** Fetched records not yet handed out, in offset order. */
+  readonly chunks: Chunk[]
+  /** Records in `chunks` not yet handed out. */
+  buffered: number
+  /** Where the next read starts (past skipped markers and gaps of the reads so far). */
+  cursor: number
+  reading: Promise<void> | undefined
+  /** A background read failed: the next poll that reaches this partition throws it. */
+  failure: unknown
 }
 
 export class EmbeddedConsumer implements GroupConsumer {
@@ -38,10 +60,10 @@ export class EmbeddedConsumer implements GroupConsumer {
   private listener: RebalanceListener | undefined
   /** Next offset to hand out, per owned partition (absent: not yet initialised). */
   private readonly positions = new Map<string, number>()
-  private readonly buffers = new Map<string, Fetched>()
+  private readonly fetches = new Map<string, PartitionFetch>()
   private readonly paused = new Set<string>()
-  /** Bumped by seek() and ownership changes, so a fetch that raced one is dropped. */
-  private generation = 0
+  /** Chunk size of background reads: the last poll's maxRecords (at least MIN_FETCH_RECORDS). */
+  private fetchSize = MIN_FETCH_RECORDS
   private nextStart = 0
   private polling = false
   private closed = false
@@ -105,8 +127,7 @@ export class EmbeddedConsumer implements GroupConsumer {
   seek(position: TopicPartitionOffset): void {
     const key = this.ownedKey(position, 'seek')
     this.positions.set(key, position.offset)
-    this.buffers.delete(key)
-    this.generation++
+    this.fetches.delete(key)
   }
 
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
@@ -123,9 +144,13 @@ export class EmbeddedConsumer implements GroupConsumer {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    this.core.untrack(this)
+    const reads = [...this.fetches.values()].map((f) => f.reading)
+    this.fetches.clear()
     if (this.member !== undefined) this.group.leave(this.member)
     this.core.notifier.notify()
+    // Background reads must be over before the broker may close its store.
+    await Promise.all(reads)
+    this.core.untrack(this)
   }
 
   /** For sendOffsetsToTransaction: offsets only from a member that owns their partitions. */
@@ -171,30 +196,62 @@ export class EmbeddedConsumer implements GroupConsumer {
   }
 
   private async fetch(member: GroupMember, max: number): Promise<BrokerRecord[]> {
-    const out: BrokerRecord[] = []
+    this.fetchSize = Math.max(max, MIN_FETCH_RECORDS)
     const owned = [...member.owned.values()]
+    // Partitions with nothing buffered read now, all at once. Unless some partition already has
+    // records, wait for those reads (and for background reads still in flight).
+    const reads: Promise<void>[] = []
+    let ready = false
+    for (const tp of owned) {
+      const key = tpKey(tp)
+      if (this.paused.has(key)) continue
+      const fetch = this.fetches.get(key)
+      if (fetch !== undefined && fetch.buffered > 0) ready = true
+      else if (fetch?.reading !== undefined) reads.push(fetch.reading)
+      else if (fetch?.failure !== undefined) this.throwFailure(key, fetch)
+      else {
+        const reading = this.readNow(tp, key, fetch)
+        if (reading !== undefined) reads.push(reading)
+      }
+    }
+    if (!ready && reads.length > 0) await Promise.all(reads)
+
+    const out: BrokerRecord[] = []
     const start = this.nextStart++
     for (let i = 0; i < owned.length && out.length < max; i++) {
       const tp = owned[(start + i) % owned.length]!
       const key = tpKey(tp)
-      if (this.paused.has(key)) continue
-      let buffer = this.buffers.get(key)
-      if (buffer === undefined || buffer.index >= buffer.records.length) {
-        const fetched = await this.read(tp, key, max - out.length)
-        if (fetched === undefined || !member.owned.has(key)) continue
-        buffer = fetched
+      if (this.paused.has(key) || !member.owned.has(key)) continue
+      const fetch = this.fetches.get(key)
+      if (fetch === undefined) continue
+      if (fetch.buffered === 0) {
+        if (fetch.failure !== undefined) this.throwFailure(key, fetch)
+        continue
       }
-      const take = Math.min(max - out.length, buffer.records.length - buffer.index)
-      for (let r = 0; r < take; r++) out.push(buffer.records[buffer.index + r]!)
-      buffer.index += take
-      const following = buffer.records[buffer.index]
-      this.positions.set(key, following === undefined ? buffer.next : following.offset)
+      while (out.length < max && fetch.chunks.length > 0) {
+        const chunk = fetch.chunks[0]!
+        const take = Math.min(max - out.length, chunk.records.length - chunk.index)
+        for (let r = 0; r < take; r++) out.push(chunk.records[chunk.index + r]!)
+        chunk.index += take
+        fetch.buffered -= take
+        if (chunk.index >= chunk.records.length) fetch.chunks.shift()
+      }
+      this.positions.set(key, fetch.chunks.length > 0 ? fetch.chunks[0]!.records[fetch.chunks[0]!.index]!.offset : fetch.cursor)
+    }
+
+    for (const tp of owned) {
+      const key = tpKey(tp)
+      const fetch = this.fetches.get(key)
+      if (fetch !== undefined && fetch.reading === undefined && fetch.failure === undefined && fetch.buffered < LOW_WATER && !this.paused.has(key) && member.owned.has(key)) {
+        this.prefetch(tp, key, fetch)
+      }
     }
     return out
   }
 
-  /** Reads the partition from its position into its buffer; undefined if nothing to read. */
-  private async read(tp: TopicPartition, key: string, wanted: number): Promise<Fetched | undefined> {
+  /** Starts a read at poll time for a partition with nothing buffered and no read in flight:
+   *  from its position (initialised or reset here). Undefined if there is nothing to read. */
+  private readNow(tp: TopicPartition, key: string, previous: PartitionFetch | undefined): Promise<void> | undefined {
     const log = this.log(tp)
     if (log === undefined) return undefined
     const end = log.endOffset(this.isolation)
@@ -202,13 +259,53 @@ export class EmbeddedConsumer implements GroupConsumer {
     // TransactionCoordinator.hasPendingOffsets.
     if (!this.positions.has(key) && this.core.transactions.hasPendingOffsets(this.options.groupId, tp)) return undefined
     const from = this.position(key, tp, log)
+    let fetch = previous
+    if (fetch === undefined || fetch.cursor !== from) {
+      fetch = { chunks: [], buffered: 0, cursor: from, reading: undefined, failure: undefined }
+      this.fetches.set(key, fetch)
+    }
     if (from >= end) return undefined
-    const generation = this.generation
-    const result = await readPartition(this.core.store, log, { from, to: end, isolation: this.isolation, maxRecords: Math.max(wanted, MIN_FETCH_RECORDS) })
-    if (generation !== this.generation || this.positions.get(key) !== from) return undefined // seeked meanwhile
-    const fetched: Fetched = { records: result.records, index: 0, next: result.next }
-    this.buffers.set(key, fetched)
-    return fetched
+    return this.startRead(key, fetch, log, end, this.fetchSize)
+  }
+
+  /** Reads ahead from where the buffered records end, if that is inside the log. A cursor below
+   *  the log start (retention moved it) is left to readNow(), which resets the position. */
+  private prefetch(tp: TopicPartition, key: string, fetch: PartitionFetch): void {
+    const log = this.log(tp)
+    if (log === undefined) return
+    const end = log.endOffset(this.isolation)
+    if (fetch.cursor < log.logStartOffset || fetch.cursor >= end) return
+    void this.startRead(key, fetch, log, end, this.fetchSize)
+  }
+
+  private startRead(key: string, fetch: PartitionFetch, log: PartitionLog, end: number, wanted: number): Promise<void> {
+    const read = readPartition(this.core.store, log, { from: fetch.cursor, to: end, isolation: this.isolation, maxRecords: wanted })
+    const reading = read.then(
+      (result) => {
+        if (this.fetches.get(key) !== fetch) return // seeked, revoked or closed meanwhile
+        fetch.reading = undefined
+        fetch.cursor = result.next
+        if (result.records.length > 0) {
+          fetch.chunks.push({ records: result.records, index: 0 })
+          fetch.buffered += result.records.length
+        } else if (fetch.buffered === 0) {
+          this.positions.set(key, result.next)
+        }
+      },
+      (error: unknown) => {
+        if (this.fetches.get(key) !== fetch) return
+        fetch.reading = undefined
+        fetch.failure = error
+      },
+    )
+    fetch.reading = reading
+    return reading
+  }
+
+  private throwFailure(key: string, fetch: PartitionFetch): never {
+    // The next poll reads again from the position.
+    this.fetches.delete(key)
+    throw fetch.failure
   }
 
   /** The position, initialised from the committed offset or `autoOffsetReset` and reset when
@@ -231,10 +328,9 @@ export class EmbeddedConsumer implements GroupConsumer {
     for (const tp of partitions) {
       const key = tpKey(tp)
       this.positions.delete(key)
-      this.buffers.delete(key)
+      this.fetches.delete(key)
       this.paused.delete(key)
     }
-    this.generation++
   }
 
   private ownedKey(tp: TopicPartition, operation: string): string {

@@ -117,6 +117,7 @@ export class LogCleaner {
       onDurable: () => {
         log.logStartOffset = Math.max(log.logStartOffset, start)
         log.dropAbortedBelow(start)
+        log.dropCachedBelow(start)
       },
     })
     if (totals !== undefined) totals.batchesDeleted += doomed.length
@@ -161,7 +162,8 @@ export class LogCleaner {
       }
     })
     if (!this.alive(topic)) return
-    await this.pipeline.submit(ops, { acknowledged: true })
+    // Readers of the tail cache see the compacted batches from now on.
+    await this.pipeline.submit(ops, { acknowledged: true, onDurable: () => log.dropCachedBelow(cleanableEnd) })
     log.cleanedUpTo = cleanableEnd
     log.cleanRecords = kept
     totals.partitionsCompacted++

@@ -136,7 +136,7 @@ export class LogManager {
    *  and visible. All entries and extra ops land in one atomic write. */
   append(entries: readonly AppendEntry[], options: AppendOptions): Promise<void> {
     const ops: KvOp[] = []
-    const ends: [PartitionLog, number][] = []
+    const ends: [PartitionLog, number, number, Buffer][] = []
     for (const entry of entries) {
       if (entry.records.length === 0) continue
       const { log } = entry
@@ -144,14 +144,18 @@ export class LogManager {
       const transactional = entry.producerId !== undefined
       if (transactional) log.transactionStarted(entry.producerId, base)
       const header = { attributes: transactional ? BATCH_TRANSACTIONAL : 0, producerId: entry.producerId ?? 0, lastOffsetDelta: entry.records.length - 1, cleanedAt: 0 }
-      ops.push({ type: 'put', key: storageKeys.log(log.topicId, log.partition, base), value: encodeBatch(header, entry.records) })
-      ends.push([log, base + entry.records.length])
+      const value = encodeBatch(header, entry.records)
+      ops.push({ type: 'put', key: storageKeys.log(log.topicId, log.partition, base), value })
+      ends.push([log, base, base + entry.records.length, value])
     }
     if (options.extraOps !== undefined) ops.push(...options.extraOps)
     return this.pipeline.submit(ops, {
       acknowledged: options.acknowledged,
       onDurable: () => {
-        for (const [log, end] of ends) log.advanceHighWatermark(end)
+        for (const [log, base, end, value] of ends) {
+          log.cacheBatch(base, end, value)
+          log.advanceHighWatermark(end)
+        }
         if (ends.length > 0) this.notifier.notify()
       },
     })

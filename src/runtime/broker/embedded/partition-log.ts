@@ -8,6 +8,10 @@
  * that batch is stored, so no reader ever sees a record a crash could take back. The last stable
  * offset (LSO) is the first offset of the oldest transaction still open here: read_committed
  * readers stop at it, exactly as in Kafka.
+ *
+ * It also keeps the newest stored batches in memory (the tail cache, at most TAIL_MAX_BYTES), so
+ * a consumer that keeps up with the log reads them without a storage round trip. The cache holds
+ * the exact bytes written, contiguous, and always ends at the high watermark of what it covers.
  */
 import type { IsolationLevel, TopicPartition } from '../broker'
 
@@ -25,6 +29,16 @@ export interface PartitionLogState {
   readonly aborted: readonly AbortedTransaction[]
 }
 
+/** A stored batch kept in the tail cache: offsets [base, end), the bytes as written. */
+export interface CachedBatch {
+  readonly base: number
+  readonly end: number
+  readonly value: Buffer
+}
+
+/** Per partition: enough for a consumer that keeps up, small next to LevelDB's own caches. */
+const TAIL_MAX_BYTES = 64 * 1024
+
 export class PartitionLog implements TopicPartition {
   logStartOffset: number
   highWatermark: number
@@ -35,6 +49,9 @@ export class PartitionLog implements TopicPartition {
   cleanedUpTo = 0
   /** Records the cleaner kept in its last pass (the "clean" part of Kafka's dirty ratio). */
   cleanRecords = 0
+  /** The newest stored batches, contiguous (each starts where the previous ends). */
+  private tail: CachedBatch[] = []
+  private tailBytes = 0
   /** producerId -> first offset of its open transaction on this partition. */
   private readonly open = new Map<number, number>()
   /** producerId -> its aborted transactions here, in offset order. */
@@ -64,6 +81,32 @@ export class PartitionLog implements TopicPartition {
   /** A stored batch ending at `end` (exclusive) became visible. */
   advanceHighWatermark(end: number): void {
     if (end > this.highWatermark) this.highWatermark = end
+  }
+
+  /** A batch at [base, end) was stored (called where the high watermark moves past it). */
+  cacheBatch(base: number, end: number, value: Buffer): void {
+    const last = this.tail[this.tail.length - 1]
+    if (last !== undefined && last.end !== base) this.dropCachedBelow(Number.MAX_SAFE_INTEGER)
+    this.tail.push({ base, end, value })
+    this.tailBytes += value.length
+    while (this.tailBytes > TAIL_MAX_BYTES && this.tail.length > 1) this.tailBytes -= this.tail.shift()!.value.length
+  }
+
+  /** Forgets cached batches that start below `offset` (the cleaner rewrote or deleted them). */
+  dropCachedBelow(offset: number): void {
+    while (this.tail.length > 0 && this.tail[0]!.base < offset) this.tailBytes -= this.tail.shift()!.value.length
+  }
+
+  /** The cached batches from the one holding `from` up to `to`, if the cache covers all of
+   *  [from, to); otherwise undefined (read storage). */
+  cachedRange(from: number, to: number): CachedBatch[] | undefined {
+    const tail = this.tail
+    if (tail.length === 0 || tail[0]!.base > from || tail[tail.length - 1]!.end < to) return undefined
+    let i = tail.length - 1
+    while (i > 0 && tail[i]!.base > from) i--
+    const out: CachedBatch[] = []
+    for (; i < tail.length && tail[i]!.base < to; i++) out.push(tail[i]!)
+    return out
   }
 
   lastStableOffset(): number {

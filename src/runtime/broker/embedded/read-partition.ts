@@ -2,9 +2,12 @@
  * Reads a partition's records in [from, to) from storage, whole batches at a time. Offsets can
  * be missing (compaction, control markers, aborted transactions filtered for read_committed):
  * the returned `next` says where the following read starts, past anything skipped.
+ *
+ * A range the partition's tail cache covers (partition-log.ts) is decoded from memory, without
+ * a storage read; each read decodes its own copy of the bytes, as a storage read would hand out.
  */
 import type { BrokerRecord, IsolationLevel } from '../broker'
-import type { KvStore } from './kv-store'
+import type { KvEntry, KvStore } from './kv-store'
 import type { PartitionLog } from './partition-log'
 import { BATCH_CONTROL, BATCH_TRANSACTIONAL, decodeBatchInto, readBatchHeader } from './record-batch'
 import { storageKeys } from './storage-keys'
@@ -24,6 +27,8 @@ export interface PartitionReadResult {
   readonly next: number
 }
 
+/** Where a batch's record count is (record-batch.ts). */
+const COUNT_AT = 10
 const FIRST_CHUNK = 8
 const MAX_CHUNK = 256
 
@@ -31,30 +36,56 @@ export async function readPartition(store: KvStore, log: PartitionLog, read: Par
   const records: BrokerRecord[] = []
   const { from, to } = read
   if (from >= to) return { records, next: from }
+  const cached = log.cachedRange(from, to)
+  if (cached !== undefined) {
+    for (const batch of cached) {
+      const next = visitBatch(log, read, batch.base, batch.value, records, true)
+      if (next !== undefined) return { records, next }
+    }
+    return { records, next: to }
+  }
   const { gte: partitionStart } = storageKeys.logRange(log.topicId, log.partition)
   const upper = storageKeys.log(log.topicId, log.partition, to)
-  // The batch holding `from` may start before it: find the last batch based at or below it.
+  // The batch holding `from` may start before it: find the last batch based at or below it. That
+  // entry is the first one to decode, and the forward reads continue after it.
   const floor = await store.range({ gte: partitionStart, lte: storageKeys.log(log.topicId, log.partition, from), reverse: true }, 1)
-  let lower: { gte?: Buffer; gt?: Buffer } = { gte: floor[0]?.[0] ?? storageKeys.log(log.topicId, log.partition, from) }
-  const committedOnly = read.isolation === 'read_committed'
+  let entries: readonly KvEntry[] = floor
+  let lower: { gte?: Buffer; gt?: Buffer } = floor.length > 0 ? { gt: floor[0]![0] } : { gte: storageKeys.log(log.topicId, log.partition, from) }
   let chunk = FIRST_CHUNK
-  for (;;) {
-    const entries = await store.range({ ...lower, lt: upper }, chunk)
+  let seen = 0
+  let seenRecords = 0
+  for (let first = true; ; first = false) {
+    if (!first) entries = await store.range({ ...lower, lt: upper }, chunk)
     for (const [key, value] of entries) {
-      const base = storageKeys.baseOffsetOf(key)
-      const header = readBatchHeader(value)
-      const end = base + header.lastOffsetDelta + 1
-      // Below the log start: deleted by retention or deleteRecords while this read was under
-      // way (its aborted-index entries may be gone too).
-      if (end <= from || end <= log.logStartOffset) continue
-      const skip =
-        (header.attributes & BATCH_CONTROL) !== 0 ||
-        (committedOnly && (header.attributes & BATCH_TRANSACTIONAL) !== 0 && log.isAborted(header.producerId, base))
-      if (!skip) decodeBatchInto(value, { topic: log.topic, partition: log.partition, baseOffset: base, from, to }, records)
-      if (records.length >= read.maxRecords) return { records, next: Math.min(end, to) }
+      seen++
+      seenRecords += value.readUInt32BE(COUNT_AT)
+      const next = visitBatch(log, read, storageKeys.baseOffsetOf(key), value, records, false)
+      if (next !== undefined) return { records, next }
+    }
+    if (first) {
+      // Size the first forward read by the batches seen so far, so it does not fetch (and copy
+      // out of LevelDB) many more batches than `maxRecords` needs.
+      const perBatch = seen > 0 ? Math.max(1, seenRecords / seen) : 0
+      if (perBatch > 0) chunk = Math.min(MAX_CHUNK, Math.max(1, Math.ceil((read.maxRecords - records.length) / perBatch) + 1))
+      continue
     }
     if (entries.length < chunk) return { records, next: to }
     lower = { gt: entries[entries.length - 1]![0] }
     chunk = Math.min(MAX_CHUNK, chunk * 4)
   }
+}
+
+/** Decodes the batch at `base` into `records` unless it is skipped; returns where the next
+ *  read starts once `maxRecords` is reached, else undefined (go on). */
+function visitBatch(log: PartitionLog, read: PartitionRead, base: number, value: Buffer, records: BrokerRecord[], copy: boolean): number | undefined {
+  const header = readBatchHeader(value)
+  const end = base + header.lastOffsetDelta + 1
+  // Below the log start: deleted by retention or deleteRecords while this read was under
+  // way (its aborted-index entries may be gone too).
+  if (end <= read.from || end <= log.logStartOffset) return undefined
+  const skip =
+    (header.attributes & BATCH_CONTROL) !== 0 ||
+    (read.isolation === 'read_committed' && (header.attributes & BATCH_TRANSACTIONAL) !== 0 && log.isAborted(header.producerId, base))
+  if (!skip) decodeBatchInto(copy ? Buffer.from(value) : value, { topic: log.topic, partition: log.partition, baseOffset: base, from: read.from, to: read.to }, records)
+  return records.length >= read.maxRecords ? Math.min(end, read.to) : undefined
 }

@@ -210,14 +210,15 @@ export class TransactionCoordinator {
    */
   private endOps(transactionalId: string, entry: TransactionEntry, commit: boolean, ops: KvOp[]): () => void {
     const { producerId } = entry
-    const ended: { log: PartitionLog; first: number; marker: number }[] = []
+    const ended: { log: PartitionLog; first: number; marker: number; value: Buffer }[] = []
     const attributes = BATCH_CONTROL | BATCH_TRANSACTIONAL | (commit ? BATCH_COMMIT : 0)
     for (const [log, first] of entry.partitions) {
       if (this.logs.topic(log.topic)?.id !== log.topicId) continue // deleted meanwhile
       const marker = log.allocate(1)
-      ops.push({ type: 'put', key: storageKeys.log(log.topicId, log.partition, marker), value: encodeBatch({ attributes, producerId, lastOffsetDelta: 0, cleanedAt: 0 }, []) })
+      const value = encodeBatch({ attributes, producerId, lastOffsetDelta: 0, cleanedAt: 0 }, [])
+      ops.push({ type: 'put', key: storageKeys.log(log.topicId, log.partition, marker), value })
       if (!commit) ops.push({ type: 'put', key: storageKeys.aborted(log.topicId, log.partition, marker), value: encodeAborted({ producerId, firstOffset: first }) })
-      ended.push({ log, first, marker })
+      ended.push({ log, first, marker, value })
     }
     const sent = entry.offsets
     const groups = commit ? [...sent] : []
@@ -228,9 +229,10 @@ export class TransactionCoordinator {
     if (sent.size > 0) this.settling.add(sent)
     ops.push(this.entryOp(transactionalId, entry))
     return () => {
-      for (const { log, first, marker } of ended) {
+      for (const { log, first, marker, value } of ended) {
         if (!commit) log.addAborted({ producerId, firstOffset: first, lastOffset: marker })
         log.transactionEnded(producerId)
+        log.cacheBatch(marker, marker + 1, value)
         log.advanceHighWatermark(marker + 1)
       }
       for (const [groupId, offsets] of groups) this.offsets.apply(groupId, offsets)
