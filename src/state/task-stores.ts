@@ -67,7 +67,10 @@ export interface CommitOptions {
    * keeps its stored position, which is safe (restore re-reads from it) but slower to restore.
    */
   readonly changelogEndOffsets?: readonly TopicPartitionOffset[]
-  /** The applied source offsets to store; default: the ones given to `prepareCommit`. */
+  /**
+   * The applied source offsets to store; default: the ones given to `prepareCommit`. The watermark
+   * never moves back: an offset below the one already applied for its partition keeps that one.
+   */
   readonly appliedOffsets?: readonly TopicPartitionOffset[]
 }
 
@@ -291,7 +294,7 @@ export class TaskStores {
       const ops = this.byName.get(name)!.engine.core.db.persistent ? persistentOps : memoryOps
       ops.push(changelogPositionOp(name, position))
     }
-    const applied = options.appliedOffsets ?? this.preparedSource
+    const applied = this.neverBackwards(options.appliedOffsets ?? this.preparedSource)
     const mainOps = this.state.taskDb !== undefined ? persistentOps : memoryOps
     for (const offset of applied) mainOps.push(appliedOffsetOp(offset))
     return { persistentOps, memoryOps, positions, applied, started: performance.now() }
@@ -352,6 +355,19 @@ export class TaskStores {
         this.logger.warn({ store: name, err: error }, 'purging expired entries failed; retried after the next commit')
       }
     }
+  }
+
+  /**
+   * The applied offsets to store, none below the one already applied: the state holds the effects
+   * of every record below the stored watermark, so lowering it would let those records, when
+   * redelivered, change the state a second time. (The inbox reports a commit position at or above
+   * the watermark; this keeps the invariant whatever a caller passes.)
+   */
+  private neverBackwards(offsets: readonly TopicPartitionOffset[]): readonly TopicPartitionOffset[] {
+    return offsets.map((o) => {
+      const known = this.dedup.appliedOffset(o.topic, o.partition)
+      return known !== undefined && known > o.offset ? { topic: o.topic, partition: o.partition, offset: known } : o
+    })
   }
 
   private newPositions(endOffsets: readonly TopicPartitionOffset[]): Map<string, ChangelogPosition> {

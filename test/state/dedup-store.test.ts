@@ -21,6 +21,21 @@ describe('DedupStore', () => {
     await again.close()
   })
 
+  it('a commit never lowers the watermark: the state keeps the effects of the records below it', async () => {
+    const task = await open()
+    task.prepareCommit([{ topic: 'in', partition: 1, offset: 100 }])
+    await task.commit()
+    task.prepareCommit([{ topic: 'in', partition: 1, offset: 40 }, { topic: 'in', partition: 2, offset: 7 }])
+    await task.commit()
+    expect(task.dedup.appliedOffset('in', 1)).toBe(100)
+    expect(task.dedup.appliedOffset('in', 2)).toBe(7)
+    await task.close()
+    const again = await open()
+    expect(again.dedup.appliedOffset('in', 1)).toBe(100)
+    expect(again.dedup.appliedOffset('in', 2)).toBe(7)
+    await again.close()
+  })
+
   it('the id window drops duplicates within its retention, even after losing the local state', async () => {
     const changelog = new FakeChangelog()
     const task = await open({ dedupIdRetentionMs: 1000 })

@@ -49,7 +49,18 @@ export class PartitionInbox {
     this.applied ??= dedup.appliedOffset(this.topic, this.partition) ?? -1
     while (this.index < this.records.length) {
       const record = this.records[this.index++]!
-      if (record.offset < this.applied || this.isDuplicateId(record, dedup)) {
+      if (record.offset < this.applied) {
+        this.skipped++
+        // Every record below the watermark is in the state already, fetched or not: the commit
+        // position goes straight to the watermark. Stopping at `record.offset + 1` would let a
+        // commit made while only part of the redelivered range was fetched (after a crash
+        // between the LevelDB write and the offset commit) store that lower position as the new
+        // watermark, with the state still holding the effects of the records above it: after the
+        // next crash they would be redelivered, pass the lowered watermark and count twice.
+        this.position = this.applied
+        continue
+      }
+      if (this.isDuplicateId(record, dedup)) {
         this.skipped++
         this.position = record.offset + 1
         continue
