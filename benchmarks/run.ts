@@ -86,6 +86,7 @@ function compact(r: CaseReport): object {
       mbPerSec: m.mbPerSec,
       ...(m.p50Ms === undefined ? {} : { p50Ms: m.p50Ms, p99Ms: m.p99Ms, maxMs: m.maxMs }),
       peakRssMb: m.peakRssMb,
+      ...(v.cpuUsPerRecord === undefined ? {} : { cpuUsPerRecord: v.cpuUsPerRecord }),
       [`${r.metric}Runs`]: v.all,
       ...(m.extra === undefined ? {} : { extra: m.extra }),
     }

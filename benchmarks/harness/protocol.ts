@@ -3,6 +3,7 @@
  * child runs one variant once; its peak RSS (getrusage maxrss) is therefore that run's alone.
  */
 import type { Distribution } from './data'
+import { measuredCpuMs } from './profiler'
 
 export type BrokerKind = 'embedded' | 'mock'
 
@@ -40,6 +41,8 @@ export interface RunResult {
   readonly maxMs?: number
   /** Peak resident set of the child process (getrusage), MiB. */
   readonly peakRssMb: number
+  /** Process CPU time (all threads) over the measured part, microseconds per record. */
+  readonly cpuUsPerRecord?: number
   readonly extra?: Readonly<Record<string, unknown>>
 }
 
@@ -47,7 +50,9 @@ export const RESULT_PREFIX = '@@result '
 
 export function printResult(result: Omit<RunResult, 'peakRssMb'> & { peakRssMb?: number }): void {
   const peakRssMb = result.peakRssMb ?? Math.round(process.resourceUsage().maxRSS / 1024)
-  process.stdout.write(`${RESULT_PREFIX}${JSON.stringify({ ...result, peakRssMb })}\n`)
+  const cpu = measuredCpuMs()
+  const cpuUsPerRecord = cpu === undefined || result.records <= 0 ? undefined : round((cpu * 1000) / result.records, 2)
+  process.stdout.write(`${RESULT_PREFIX}${JSON.stringify({ ...result, peakRssMb, cpuUsPerRecord })}\n`)
 }
 
 /** A throughput result from a record count, input bytes and a window in milliseconds. */

@@ -67,6 +67,8 @@ export interface VariantSummary {
   readonly min: number
   readonly max: number
   readonly all: readonly number[]
+  /** Median of the runs' CPU time per record (process, all threads), when the variant measures it. */
+  readonly cpuUsPerRecord?: number
 }
 
 export interface CaseReport {
@@ -148,7 +150,15 @@ function report(def: CaseDef, results: Map<string, RunResult[]>, failures: strin
     if (runs.length === 0) continue
     const values = runs.map((r) => metricOf(r, def.metric))
     const sorted = [...runs].sort((a, b) => metricOf(a, def.metric) - metricOf(b, def.metric))
-    variants[name] = { runs: runs.length, median: sorted[Math.floor((sorted.length - 1) / 2)]!, min: Math.min(...values), max: Math.max(...values), all: values }
+    const cpu = runs.map((r) => r.cpuUsPerRecord).filter((c): c is number => c !== undefined).sort((a, b) => a - b)
+    variants[name] = {
+      runs: runs.length,
+      median: sorted[Math.floor((sorted.length - 1) / 2)]!,
+      min: Math.min(...values),
+      max: Math.max(...values),
+      all: values,
+      ...(cpu.length === 0 ? {} : { cpuUsPerRecord: cpu[Math.floor((cpu.length - 1) / 2)]! }),
+    }
   }
   const ratios: CaseReport['ratios'] = {}
   const base = results.get(def.baseline) ?? []
@@ -160,15 +170,24 @@ function report(def: CaseDef, results: Map<string, RunResult[]>, failures: strin
     paired.sort((a, b) => a - b)
     ratios[name] = { median: round(paired[Math.floor((paired.length - 1) / 2)]!, 3), min: round(paired[0]!, 3), max: round(paired.at(-1)!, 3) }
   }
-  // --against: each variant over its twin from the other checkout, paired by repetition.
+  // --against: each variant over its twin from the other checkout, paired by repetition; also
+  // their CPU time per record (less sensitive to other processes than wall time).
   for (const [name, runs] of results) {
     const twin = results.get(`${name}@base`)
     if (twin === undefined) continue
-    const paired: number[] = []
-    for (let i = 0; i < Math.min(runs.length, twin.length); i++) paired.push(metricOf(runs[i]!, def.metric) / metricOf(twin[i]!, def.metric))
-    if (paired.length === 0) continue
-    paired.sort((a, b) => a - b)
-    ratios[`${name} vs @base`] = { median: round(paired[Math.floor((paired.length - 1) / 2)]!, 3), min: round(paired[0]!, 3), max: round(paired.at(-1)!, 3) }
+    const pair = (label: string, of: (r: RunResult) => number | undefined): void => {
+      const paired: number[] = []
+      for (let i = 0; i < Math.min(runs.length, twin.length); i++) {
+        const a = of(runs[i]!)
+        const b = of(twin[i]!)
+        if (a !== undefined && b !== undefined && b > 0) paired.push(a / b)
+      }
+      if (paired.length === 0) return
+      paired.sort((a, b) => a - b)
+      ratios[label] = { median: round(paired[Math.floor((paired.length - 1) / 2)]!, 3), min: round(paired[0]!, 3), max: round(paired.at(-1)!, 3) }
+    }
+    pair(`${name} vs @base`, (r) => metricOf(r, def.metric))
+    pair(`${name} cpu vs @base`, (r) => r.cpuUsPerRecord)
   }
   const partial: CaseReport = { case: def.name, description: def.description, broker: def.broker, metric: def.metric, baseline: def.baseline, variants, ratios, targets: [], seconds: round(seconds, 1), failures }
   const targets = (def.targets ?? []).map((t) => {

@@ -4,14 +4,15 @@ import type { CaseReport } from './suite'
 export function summaryTable(reports: readonly CaseReport[]): string {
   // With --against, a last column: each variant over its `@base` twin (the other checkout).
   const twins = reports.some((r) => Object.keys(r.ratios).some((k) => k.endsWith(' vs @base')))
-  const rows: string[][] = [['case', 'variant', 'rec/s (median)', 'range', 'MB/s', 'p50/p99 ms', 'peak RSS MB', 'vs baseline', ...(twins ? ['vs @base'] : [])]]
+  const rows: string[][] = [['case', 'variant', 'rec/s (median)', 'range', 'MB/s', 'p50/p99 ms', 'peak RSS MB', 'CPU us/rec', 'vs baseline', ...(twins ? ['vs @base', 'CPU vs @base'] : [])]]
   const cell = (x: { median: number; min: number; max: number } | undefined): string => (x === undefined ? '' : `${x.median} (${x.min}-${x.max})`)
   for (const r of reports) {
     for (const [name, v] of Object.entries(r.variants)) {
       const m = v.median
       const ratio = name === r.baseline ? 'baseline' : cell(r.ratios[name])
       const range = r.metric === 'recordsPerSec' ? `${short(v.min)}-${short(v.max)}` : `${v.min}-${v.max} ${r.metric === 'p99Ms' ? 'ms p99' : 'MB'}`
-      rows.push([r.case, name, short(m.recordsPerSec), range, m.mbPerSec === undefined ? '' : String(m.mbPerSec), m.p99Ms === undefined ? '' : `${m.p50Ms}/${m.p99Ms}`, String(m.peakRssMb), ratio, ...(twins ? [cell(r.ratios[`${name} vs @base`])] : [])])
+      const cpu = v.cpuUsPerRecord === undefined ? '' : String(v.cpuUsPerRecord)
+      rows.push([r.case, name, short(m.recordsPerSec), range, m.mbPerSec === undefined ? '' : String(m.mbPerSec), m.p99Ms === undefined ? '' : `${m.p50Ms}/${m.p99Ms}`, String(m.peakRssMb), cpu, ratio, ...(twins ? [cell(r.ratios[`${name} vs @base`]), cell(r.ratios[`${name} cpu vs @base`])] : [])])
     }
     for (const f of r.failures) rows.push([r.case, 'FAILED', f.split('\n')[0]!.slice(0, 100), '', '', '', '', ''])
   }
