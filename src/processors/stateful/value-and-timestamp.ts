@@ -8,9 +8,13 @@ export interface ValueAndTimestamp<V> {
 }
 
 /**
- * Stores aggregates as [8-byte big-endian timestamp][value bytes], so the timestamp of a result
- * survives restarts and restores: emitted results keep Kafka Streams' timestamp rule (the max of
- * the contributing records') after a crash too.
+ * Stores aggregates as [8-byte big-endian signed timestamp][value bytes], so the timestamp of a
+ * result survives restarts and restores: emitted results keep Kafka Streams' timestamp rule (the
+ * max of the contributing records') after a crash too.
+ *
+ * The timestamp goes in and out as two 32-bit words (high signed, low unsigned), not through
+ * BigInt: the same bytes as writeBigInt64BE/readBigInt64BE for every safe integer, without a
+ * BigInt allocated per read and write on the stateful hot path.
  */
 export function valueAndTimestampSerde<V>(inner: Serde<V>): Serde<ValueAndTimestamp<V>> {
   const serde: Serde<ValueAndTimestamp<V>> = {
@@ -18,7 +22,7 @@ export function valueAndTimestampSerde<V>(inner: Serde<V>): Serde<ValueAndTimest
     serialize: (data, topic) => {
       const value = inner.serialize(data.value, topic)
       const out = Buffer.allocUnsafe(8 + value.length)
-      out.writeBigInt64BE(BigInt(data.timestamp), 0)
+      writeTimestamp(out, data.timestamp)
       value.copy(out, 8)
       return out
     },
@@ -26,11 +30,24 @@ export function valueAndTimestampSerde<V>(inner: Serde<V>): Serde<ValueAndTimest
       if (data.length < 8) {
         throw new StreamfoldError('DESERIALIZATION_FAILED', `timestamped value needs at least 8 bytes, got ${data.length}`, { topic })
       }
-      return { timestamp: Number(data.readBigInt64BE(0)), value: inner.deserialize(data.subarray(8), topic) }
+      return { timestamp: data.readInt32BE(0) * TWO_32 + data.readUInt32BE(4), value: inner.deserialize(data.subarray(8), topic) }
     },
   }
   timestampedSerdes.add(serde)
   return serde
+}
+
+const TWO_32 = 0x1_0000_0000
+
+function writeTimestamp(out: Buffer, timestamp: number): void {
+  if (!Number.isSafeInteger(timestamp)) {
+    // Not a safe integer: BigInt() throws for a fraction, NaN or infinity, as it always did.
+    out.writeBigInt64BE(BigInt(timestamp), 0)
+    return
+  }
+  const high = Math.floor(timestamp / TWO_32)
+  out.writeInt32BE(high, 0)
+  out.writeUInt32BE(timestamp - high * TWO_32, 4)
 }
 
 const timestampedSerdes = new WeakSet<object>()
