@@ -15,8 +15,8 @@ import { openBroker, type OpenedBroker } from './app/open-broker'
 import { claimProcessIdentity, type ProcessIdentity } from './app/process-identity'
 import { ProducerCollector } from './app/producer-collector'
 import type { StreamErrorHandlers } from './errors/error-handlers'
-import { planTopics } from './app/topic-plan'
-import type { BrokerAdmin, GroupConsumer, PartitionReader } from './broker/broker'
+import { planTopics, type TopicPlan } from './app/topic-plan'
+import type { BrokerAdmin, GroupConsumer, PartitionReader, ProducerOptions } from './broker/broker'
 import { Checkpoint } from './checkpoint'
 import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } from './streams-config'
 import { TaskManager } from './task-manager'
@@ -120,6 +120,19 @@ export class StreamsApp {
     handlers.connectDeadLetters({ send: (record) => collector.send(record) })
   }
 
+  /**
+   * The production handler decides about output records the broker refused for good. A refused
+   * changelog record always fails the commit: dropping it would leave the store ahead of its
+   * changelog, and the next restore would lose the update without a trace.
+   */
+  private productionHandler(plan: TopicPlan): ProducerOptions['onRecordFailure'] {
+    const handlers = this.config.errorHandlers
+    if (typeof handlers.production !== 'function') return undefined
+    // Internal topics nobody reads are changelogs; repartition topics are some sub-topology's input.
+    const changelogs = new Set(plan.internalTopics.filter((t) => !plan.readerOf.has(t.name)).map((t) => t.name))
+    return (record, error) => (changelogs.has(record.topic) ? 'fail' : handlers.production!(error, record))
+  }
+
   private async boot(): Promise<void> {
     const { config } = this
     const rt = this.runtime
@@ -145,6 +158,7 @@ export class StreamsApp {
       rt.reader = broker.reader()
       // Stable across restarts: the new producer fences the old one and aborts its open transaction.
       const transactionalId = exactlyOnce ? clientId : undefined
+      const onRecordFailure = this.productionHandler(plan)
       rt.checkpoint = await Checkpoint.create({
         guarantee: config.processingGuarantee,
         consumer: rt.consumer,
@@ -154,7 +168,7 @@ export class StreamsApp {
         faults: config.faults,
         metrics: config.metrics,
         createProducer: async () => {
-          const producer = broker.producer({ clientId, transactionalId })
+          const producer = broker.producer({ clientId, transactionalId, onRecordFailure })
           await producer.connect()
           return producer
         },

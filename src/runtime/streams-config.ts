@@ -13,6 +13,7 @@ import type { StreamsMetrics } from './observability/streams-metrics'
 import type { EmbeddedBrokerOptions } from './broker/embedded/embedded-broker'
 import type { KafkaBrokerConfig } from './broker/kafka/kafka-config'
 import { FAIL_ON_ERRORS, type RecordErrorHandlers } from './task/record-error-handlers'
+import type { ProductionErrorHandler } from './errors/error-handlers'
 
 export type ProcessingGuarantee = 'at_least_once' | 'exactly_once'
 
@@ -72,8 +73,10 @@ export interface StreamsConfig {
   readonly maxPollIntervalMs?: number
   /** Default: pino at info on stdout. */
   readonly logger?: Logger
-  /** Default: fail on both (Kafka Streams' default). */
-  readonly errorHandlers?: RecordErrorHandlers
+  /** Default: fail on every error (Kafka Streams' default). With a `production` handler (as
+   *  createErrorHandlers builds), records the broker refuses for good go to it: 'continue' drops
+   *  the record and the commit goes on; without one, or on 'fail', the commit fails. */
+  readonly errorHandlers?: RecordErrorHandlers & Partial<ProductionErrorHandler>
   readonly onRestore?: RestoreListener
   readonly dedup?: DedupConfig
   /** Where the app reports processing, commits, lag, restores, tasks and state (the worker's Prometheus registry). */
@@ -95,7 +98,7 @@ export interface ResolvedStreamsConfig {
   readonly heartbeatIntervalMs: number | undefined
   readonly maxPollIntervalMs: number | undefined
   readonly logger: Logger
-  readonly errorHandlers: RecordErrorHandlers
+  readonly errorHandlers: RecordErrorHandlers & Partial<ProductionErrorHandler>
   readonly onRestore: RestoreListener | undefined
   readonly dedup: DedupConfig | undefined
   readonly metrics: StreamsMetrics | undefined

@@ -1,4 +1,5 @@
 /** Contract: producing, consuming, partitioning, topics and offsets. */
+import type { OutgoingRecord } from '../../src/runtime/broker/broker'
 import { defaultPartition } from '../../src/runtime/broker/murmur2'
 import { createTopics, freshTopic, itIf, pollUntil, record, text, type ContractContext } from './contract-support'
 
@@ -118,6 +119,35 @@ export function describeProduceConsumeContract(ctx: ContractContext): void {
       await producer.flush()
       const [end] = await t.broker.admin().endOffsets([{ topic, partition: 0 }])
       expect(end!.offset).toBe(100)
+      await producer.close()
+    })
+
+    withPartitions("hands a record too large for the broker to onRecordFailure: 'continue' drops it, 'fail' fails flush()", async () => {
+      const t = ctx.current()
+      const topic = freshTopic('too-large')
+      await createTopics(t, [{ name: topic, partitions: 1 }])
+      // Above Kafka's default message.max.bytes (1048588) and librdkafka's (1000000).
+      const big = record(topic, 'k', null, { value: Buffer.alloc(1_100_000, 'x') })
+      const asked: { record: OutgoingRecord; code: string; topic: string | undefined }[] = []
+      let answer: 'continue' | 'fail' = 'continue'
+      const producer = t.broker.producer({
+        onRecordFailure: (r, error) => {
+          asked.push({ record: r, code: error.code, topic: error.coordinates.topic })
+          return answer
+        },
+      })
+      await producer.connect()
+      producer.send(record(topic, 'k', 'before'))
+      producer.send(big)
+      producer.send(record(topic, 'k', 'after'))
+      await producer.flush()
+      expect(asked).toEqual([{ record: big, code: 'PRODUCTION_FAILED', topic }])
+      answer = 'fail'
+      producer.send(big)
+      await expect(producer.flush()).rejects.toMatchObject({ code: 'PRODUCTION_FAILED', coordinates: { topic } })
+      expect(asked).toHaveLength(2)
+      const [end] = await t.broker.admin().endOffsets([{ topic, partition: 0 }])
+      expect(end!.offset).toBe(2)
       await producer.close()
     })
   })

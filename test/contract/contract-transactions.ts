@@ -53,6 +53,23 @@ export function describeTransactionContract(ctx: ContractContext): void {
       if (caps.readCommitted) expect(await readAll(t, topic, 'read_committed')).toEqual(['a', 'b', 'c'])
     })
 
+    txIt("commits a transaction whose too-large record onRecordFailure dropped ('continue')", async () => {
+      const t = ctx.current()
+      const topic = freshTopic('tx-too-large')
+      await createTopics(t, [{ name: topic, partitions: 1 }])
+      let asked = 0
+      const p = t.broker.producer({ transactionalId: freshTopic('tx'), onRecordFailure: () => (asked++, 'continue') })
+      producers.push(p)
+      await p.connect()
+      await p.beginTransaction()
+      p.send(record(topic, 'k', 'a'))
+      p.send(record(topic, 'k', null, { value: Buffer.alloc(1_100_000, 'x') }))
+      p.send(record(topic, 'k', 'b'))
+      await p.commitTransaction()
+      expect(asked).toBe(1)
+      expect(await readAll(t, topic, caps.readCommitted ? 'read_committed' : 'read_uncommitted')).toEqual(['a', 'b'])
+    })
+
     committedIt('records of an aborted transaction are never visible to read_committed, but are to read_uncommitted', async () => {
       const t = ctx.current()
       const topic = freshTopic('tx-abort')

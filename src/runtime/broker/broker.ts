@@ -4,6 +4,7 @@
  * over @confluentinc/kafka-javascript (src/runtime/broker/kafka). No client library type crosses
  * this file; both adapters pass the same contract suite (test/contract).
  */
+import type { StreamfoldError } from '../../errors'
 import type { HeaderEntry } from '../../record-headers'
 
 export interface TopicPartition {
@@ -115,16 +116,29 @@ export interface ProducerOptions {
   readonly clientId?: string
   /** Set for exactly_once: makes the producer transactional (and idempotent). */
   readonly transactionalId?: string
+  /**
+   * Called once per record the broker refused for good (too large, topic or partition missing
+   * with auto-creation off, invalid record), with a coded error naming topic and partition, never
+   * contents. 'continue' drops the record: its failure does not fail `flush()` or
+   * `commitTransaction()`. 'fail' makes it the failure they report (a throw: the thrown error).
+   * Never called for retriable failures (the client retries those itself), for a fenced producer,
+   * while an earlier failure is still pending, or for a refusal the adapter cannot drop on its
+   * own: on Kafka a delivery failure inside a transaction obliges the transaction to abort, so
+   * that commit fails whatever the answer. Without this option every refusal fails `flush()`.
+   */
+  readonly onRecordFailure?: (record: OutgoingRecord, error: StreamfoldError) => 'continue' | 'fail'
 }
 
 export interface BrokerProducer {
   /** Connects; for a transactional producer also initialises transactions (fencing older ones). */
   connect(): Promise<void>
   /** Queues a record; never blocks. Throws at once on misuse (ILLEGAL_STATE) or a fenced producer
-   *  (TASK_MIGRATED); delivery failures surface from `flush()` or `commitTransaction()`. */
+   *  (TASK_MIGRATED); delivery failures surface from `flush()` or `commitTransaction()`, after
+   *  `onRecordFailure` has had its say on records refused for good. */
   send(record: OutgoingRecord): void
-  /** Resolves when every record sent so far is acknowledged; rejects with the first failure since
-   *  the previous flush (PRODUCTION_FAILED, or TASK_MIGRATED if the producer was fenced). */
+  /** Resolves when every record sent so far is acknowledged or dropped by `onRecordFailure`;
+   *  rejects with the first other failure since the previous flush (PRODUCTION_FAILED,
+   *  TOPIC_NOT_FOUND, or TASK_MIGRATED if the producer was fenced). */
   flush(): Promise<void>
   beginTransaction(): Promise<void>
   /** Adds the consumer's offsets to the open transaction (Kafka's EOS v2, with group metadata). */

@@ -41,9 +41,13 @@ export interface ErrorHandlersOptions extends ErrorHandlingConfig {
 }
 
 /**
- * What the runtime calls when the broker refuses a record it produced (record too large, topic
- * missing, not authorized): 'continue' drops that record and lets the commit go on, 'fail'
- * fails the commit. Never called for retriable errors, which the client retries itself.
+ * What the runtime calls when the broker refuses a record it produced for good (record too large,
+ * topic or partition missing with auto-creation off, invalid record): 'continue' drops that record
+ * and lets the commit go on, 'fail' fails the commit (it is rolled back and retried; repeated
+ * failures put the app in ERROR). StreamsApp hands it to its producer (ProducerOptions.
+ * onRecordFailure). Never called for retriable errors, which the client retries itself, nor for
+ * changelog records, whose refusal always fails the commit, nor on Kafka for a delivery failure
+ * inside a transaction, which librdkafka only lets abort.
  */
 export interface ProductionErrorHandler {
   production(error: StreamfoldError, record: OutgoingRecord): HandlerResponse

@@ -6,6 +6,9 @@
  * one per line, answering "ok" or "error <reason>" on stdout:
  *   create <topic> <partitions>   (the mock broker cannot serve the CreateTopics admin API)
  *   delete <topic>
+ *   produce-errors <topic> <partition> <error code> <count>
+ *                                 (the next <count> Produce requests for that partition fail
+ *                                 with that partition-level error code)
  * Exits on stdin EOF, so a parent that dies (even by SIGKILL) takes the cluster with it.
  */
 #include <librdkafka/rdkafka.h>
@@ -58,12 +61,18 @@ int main(int argc, char **argv) {
         fflush(stdout);
 
         char line[1024], name[512];
-        int parts;
+        int parts, code, count;
         while (fgets(line, sizeof(line), stdin)) {
                 if (sscanf(line, "create %511s %d", name, &parts) == 2)
                         reply(create_topic(mc, brokers, name, parts));
                 else if (sscanf(line, "delete %511s", name) == 1)
                         reply(rd_kafka_mock_topic_delete(mc, name));
+                else if (sscanf(line, "produce-errors %511s %d %d %d", name, &parts, &code, &count) == 4) {
+                        rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+                        for (int i = 0; i < count && !err; i++)
+                                err = rd_kafka_mock_partition_push_request_errors(mc, name, parts, 0 /* Produce */, 1, (rd_kafka_resp_err_t)code);
+                        reply(err);
+                }
                 else { printf("error unknown command\n"); fflush(stdout); }
         }
         rd_kafka_mock_cluster_destroy(mc);

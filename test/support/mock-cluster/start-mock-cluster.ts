@@ -25,6 +25,9 @@ export interface MockCluster {
   /** Creates a topic with exactly this partition count (the mock broker has no CreateTopics API). */
   createTopic(name: string, partitions: number): Promise<void>
   deleteTopic(name: string): Promise<void>
+  /** The next `count` Produce requests for this partition fail with this Kafka error code (as the
+   *  partition-level error of the response), e.g. 10 MESSAGE_TOO_LARGE, 87 INVALID_RECORD. */
+  failProduce(topic: string, partition: number, errorCode: number, count?: number): Promise<void>
   /** Ends the cluster and waits for its process to exit. Safe to call twice. */
   stop(): Promise<void>
 }
@@ -96,6 +99,7 @@ export async function startMockCluster(options: MockClusterOptions = {}): Promis
     bootstrapServers,
     createTopic: (name, partitions) => command(`create ${name} ${partitions}`),
     deleteTopic: (name) => command(`delete ${name}`),
+    failProduce: (topic, partition, errorCode, count = 1) => command(`produce-errors ${topic} ${partition} ${errorCode} ${count}`),
     stop: () => {
       stopping ??= (async () => {
         busy(child)

@@ -35,6 +35,7 @@ export function useMockCluster(options: MockClusterOptions = {}): MockClusterHan
     },
     createTopic: (name, partitions) => get().createTopic(name, partitions),
     deleteTopic: (name) => get().deleteTopic(name),
+    failProduce: (topic, partition, errorCode, count) => get().failProduce(topic, partition, errorCode, count),
     uniqueTopic: (prefix) => `${prefix}-${process.pid}-${++counter}`,
   }
 }

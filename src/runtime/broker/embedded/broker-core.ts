@@ -17,6 +17,8 @@ export interface BrokerCore {
   readonly transactions: TransactionCoordinator
   readonly groups: GroupCoordinator
   readonly logger: Logger
+  /** Kafka's message.max.bytes: producers refuse a larger record (by kafkaRecordSize). */
+  readonly maxMessageBytes: number
   /** Throws ILLEGAL_STATE once the broker is closed, BROKER_ERROR once its storage failed. */
   assertOpen(): void
   readonly closed: boolean

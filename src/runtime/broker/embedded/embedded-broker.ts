@@ -15,6 +15,7 @@ import { EmbeddedProducer } from './embedded-producer'
 import { EmbeddedReader } from './embedded-reader'
 import { GroupCoordinator } from './group-coordinator'
 import { GroupOffsets } from './group-offsets'
+import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from './kafka-record-size'
 import type { KvStore } from './kv-store'
 import { LevelKvStore } from './level-kv-store'
 import { LogCleaner, type CleanerStats } from './log-cleaner'
@@ -37,6 +38,10 @@ export interface EmbeddedBrokerOptions {
   /** fsync acknowledged writes (flush, transaction commit/abort, offset commit, topic creation);
    *  default true. Without it an acknowledged write survives a killed process but not a power cut. */
   readonly syncAcknowledgedWrites?: boolean
+  /** Kafka's message.max.bytes (default 1048588, Kafka's default): a producer refuses a larger
+   *  record with PRODUCTION_FAILED, its size measured as Kafka does (the record alone in a v2
+   *  record batch), and hands it to its `onRecordFailure`. */
+  readonly maxMessageBytes?: number
   /** How often compaction and retention run in the background (default 30 s; 0: never). */
   readonly cleanerIntervalMs?: number
   /** Kafka's transaction.timeout.ms (default 60 s): a transaction open longer is aborted and its
@@ -52,6 +57,10 @@ export async function createEmbeddedBroker(options: EmbeddedBrokerOptions): Prom
   const defaultPartitions = options.defaultPartitions ?? 1
   if (!Number.isInteger(defaultPartitions) || defaultPartitions < 1) {
     throw new StreamfoldError('CONFIG_INVALID', `defaultPartitions must be a positive integer, got ${defaultPartitions}`)
+  }
+  const maxMessageBytes = options.maxMessageBytes ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES
+  if (!Number.isInteger(maxMessageBytes) || maxMessageBytes < 1) {
+    throw new StreamfoldError('CONFIG_INVALID', `maxMessageBytes must be a positive integer, got ${maxMessageBytes}`)
   }
   const transactionTimeoutMs = options.transactionTimeoutMs ?? 60_000
   if (!(transactionTimeoutMs > 0)) throw new StreamfoldError('CONFIG_INVALID', `transactionTimeoutMs must be positive, got ${transactionTimeoutMs}`)
@@ -71,7 +80,7 @@ export async function createEmbeddedBroker(options: EmbeddedBrokerOptions): Prom
     const transactions = await TransactionCoordinator.open(store, { logs, offsets, pipeline, notifier })
     const groups = new GroupCoordinator(logs)
     const broker = new EmbeddedBroker(
-      { store, pipeline, notifier, logs, offsets, transactions, groups, logger },
+      { store, pipeline, notifier, logs, offsets, transactions, groups, logger, maxMessageBytes },
       { cleanerIntervalMs: options.cleanerIntervalMs ?? 30_000, transactionTimeoutMs },
     )
     logger.info({ dataDir: options.dataDir ?? null, topics: [...logs.allTopics()].length, abortedOnOpen: transactions.recoveredAborts }, 'embedded broker open')

@@ -13,6 +13,10 @@
  *   any ──close()──▶ CLOSED (an open transaction is aborted, a plain producer flushes first)
  *
  * A plain (non-transactional) producer lives in READY.
+ *
+ * Records the broker refuses for good (topic or partition missing with auto-creation off, larger
+ * than maxMessageBytes) are found when the queue is appended, before any write: the options'
+ * onRecordFailure may drop them, and a dropped record leaves the transaction healthy.
  */
 import { StreamfoldError, TaskMigratedError, isStreamfoldError } from '../../../errors'
 import type { BrokerProducer, GroupConsumer, OutgoingRecord, ProducerOptions, TopicPartitionOffset } from '../broker'
@@ -21,6 +25,7 @@ import type { BrokerCore } from './broker-core'
 import { EmbeddedConsumer } from './embedded-consumer'
 import type { AppendEntry } from './log-manager'
 import type { PartitionLog } from './partition-log'
+import { kafkaRecordSize } from './kafka-record-size'
 import type { ProducerIdentity } from './transaction-coordinator'
 
 type ProducerState = 'new' | 'ready' | 'in_transaction' | 'ending' | 'abortable' | 'fenced' | 'closed'
@@ -94,6 +99,8 @@ export class EmbeddedProducer implements BrokerProducer {
   async sendOffsetsToTransaction(offsets: readonly TopicPartitionOffset[], consumer: GroupConsumer): Promise<void> {
     this.requireTransactional()
     this.checkFenced()
+    // Like Kafka's abortable-error state: report why the transaction must abort, not the state.
+    if (this.state === 'abortable') this.throwFailure(true)
     if (this.state !== 'in_transaction') throw new StreamfoldError('ILLEGAL_STATE', `cannot send offsets in state ${this.state}`)
     if (!(consumer instanceof EmbeddedConsumer)) throw new StreamfoldError('CONFIG_INVALID', 'sendOffsetsToTransaction needs a consumer of the same embedded broker')
     consumer.checkOwnership(offsets)
@@ -162,15 +169,25 @@ export class EmbeddedProducer implements BrokerProducer {
     this.queue = []
     this.queuedBytes = 0
     const batches = new Map<PartitionLog, OutgoingRecord[]>()
+    const { maxMessageBytes } = this.core
     for (const record of records) {
+      let log: PartitionLog
       try {
-        const log = this.partitionFor(record)
-        const batch = batches.get(log)
-        if (batch === undefined) batches.set(log, [record])
-        else batch.push(record)
+        log = this.partitionFor(record)
       } catch (error) {
-        this.fail(error)
+        if (isStreamfoldError(error) && error.code === 'TOPIC_NOT_FOUND') this.refuse(record, error)
+        else this.fail(error)
+        continue
       }
+      const size = kafkaRecordSize(record)
+      if (size > maxMessageBytes) {
+        const where = { topic: record.topic, partition: log.partition }
+        this.refuse(record, new StreamfoldError('PRODUCTION_FAILED', `record of ${size} bytes is larger than the broker's maxMessageBytes (${maxMessageBytes}, Kafka's message.max.bytes)`, where))
+        continue
+      }
+      const batch = batches.get(log)
+      if (batch === undefined) batches.set(log, [record])
+      else batch.push(record)
     }
     this.sticky++
     if (batches.size === 0 && !acknowledged) return
@@ -203,6 +220,26 @@ export class EmbeddedProducer implements BrokerProducer {
   /** A failed transaction must be aborted, unless the producer was fenced (then nothing works). */
   private markAbortable(): void {
     if (this.state !== 'fenced') this.state = 'abortable'
+  }
+
+  /**
+   * A record the broker refuses for good never reaches a log, so it is no part of any batch or
+   * transaction: onRecordFailure may drop it. Otherwise (or while a failure is pending) it fails
+   * the next flush or commit like any other failure.
+   */
+  private refuse(record: OutgoingRecord, error: StreamfoldError): void {
+    const decide = this.options.onRecordFailure
+    if (decide !== undefined && this.failure === undefined) {
+      let answer: 'continue' | 'fail'
+      try {
+        answer = decide(record, error)
+      } catch (thrown) {
+        this.fail(thrown)
+        return
+      }
+      if (answer === 'continue') return
+    }
+    this.fail(error)
   }
 
   private fail(error: unknown): void {

@@ -63,6 +63,7 @@ export class KafkaBroker implements Broker {
       config: this.config,
       clientId: options.clientId ?? this.nextClientId('producer'),
       transactionalId: options.transactionalId,
+      onRecordFailure: options.onRecordFailure,
       operationTimeoutMs: this.timeoutMs,
       logger: this.log,
       onClosed: () => this.open.delete(producer),

@@ -21,6 +21,28 @@ const MIGRATED = new Set<number>([
 
 const TOPIC_MISSING = new Set<number>([ERR.UNKNOWN_TOPIC_OR_PART, ERR.UNKNOWN_TOPIC, ERR.UNKNOWN_PARTITION])
 
+/**
+ * Produce errors after which librdkafka has given up on a record because of the record itself
+ * (too large, invalid, timestamp out of the topic's range) or its destination (topic or partition
+ * missing): retrying cannot help, so the production error handler may drop the record. Not here:
+ * retriable errors (librdkafka retries them until message.timeout.ms, then reports MSG_TIMED_OUT,
+ * and such a record may have been written), fencing, and authorization or invalid topic names,
+ * which Kafka Streams treats as fatal too.
+ */
+const REFUSED_FOR_GOOD = new Set<number>([
+  ERR.MSG_SIZE_TOO_LARGE,
+  ERR.RECORD_LIST_TOO_LARGE,
+  ERR.INVALID_RECORD,
+  ERR.INVALID_TIMESTAMP,
+  ERR.UNKNOWN_TOPIC,
+  ERR.UNKNOWN_PARTITION,
+  ERR.UNKNOWN_TOPIC_OR_PART,
+])
+
+export function isRefusedForGood(error: NativeError): boolean {
+  return REFUSED_FOR_GOOD.has(error.code)
+}
+
 export function isMigrated(error: NativeError): boolean {
   return MIGRATED.has(error.code)
 }

@@ -11,12 +11,23 @@
  * Delivery reports arrive only when the client is polled: setPollInterval does that on the event
  * loop. The first failed delivery since the last flush is kept and thrown by flush() (or, inside a
  * transaction, by commitTransaction()).
+ *
+ * A record refused for good (kafka-errors.ts: isRefusedForGood) goes to the options'
+ * onRecordFailure, which may drop it, in two places:
+ * - produce() refuses it at once (MSG_SIZE_TOO_LARGE above the client's message.max.bytes, a
+ *   partition or topic known not to exist): it never entered librdkafka's queue, so dropping it
+ *   is safe, inside a transaction too;
+ * - its delivery report fails. The record rides along as produce()'s opaque to be named. Outside
+ *   a transaction librdkafka bumps the idempotent epoch and goes on; inside one it counts the
+ *   failure and refuses to commit (the transaction must abort), so the handler is not asked and
+ *   the commit fails. The broker refuses whole produce batches: every record batched with a
+ *   refused one on that partition is reported (and, with 'continue', dropped) too.
  */
 import { StreamfoldError, TaskMigratedError } from '../../../errors'
 import type { Logger } from '../../../logger'
-import type { BrokerProducer, GroupConsumer, OutgoingRecord, TopicPartitionOffset } from '../broker'
+import type { BrokerProducer, GroupConsumer, OutgoingRecord, ProducerOptions, TopicPartitionOffset } from '../broker'
 import { producerConfig, type KafkaBrokerConfig } from './kafka-config'
-import { asNative, brokerError, call, describeNative, isMigrated, transactionError, withTimeout } from './kafka-errors'
+import { asNative, brokerError, call, describeNative, isMigrated, isRefusedForGood, transactionError, withTimeout } from './kafka-errors'
 import { nativeConsumerOf } from './kafka-group-consumer'
 import { toNativeHeaders } from './kafka-records'
 import { createNativeProducer, ERR, type NativeDeliveryReport, type NativeError, type NativeProducer } from './rdkafka'
@@ -30,11 +41,14 @@ function keepEmpty(b: Buffer | null): Buffer | null {
   return b !== null && b.length === 0 ? EMPTY : b
 }
 const COMMIT_ATTEMPTS = 3
+/** librdkafka's default message.max.bytes: produce() refuses larger records at once. */
+const RDKAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_000_000
 
 export interface KafkaProducerContext {
   readonly config: KafkaBrokerConfig
   readonly clientId: string
   readonly transactionalId?: string
+  readonly onRecordFailure?: ProducerOptions['onRecordFailure']
   readonly operationTimeoutMs: number
   readonly logger: Logger
   readonly onClosed: () => void
@@ -46,7 +60,8 @@ export class KafkaProducer implements BrokerProducer {
   private backlog: OutgoingRecord[] = []
   private backlogHead = 0
   private inFlight = 0
-  private firstError: StreamfoldError | undefined
+  /** Usually a StreamfoldError; whatever onRecordFailure threw otherwise. */
+  private firstError: unknown
   private idleWaiters: (() => void)[] = []
   private connecting: Promise<void> | undefined
   private ready = false
@@ -55,10 +70,14 @@ export class KafkaProducer implements BrokerProducer {
   /** Set once a newer producer with our transactional.id fenced us: every later call fails with it. */
   private fenced: TaskMigratedError | undefined
   private closing: Promise<void> | undefined
+  /** The client's message.max.bytes, to say why produce() refused a record. */
+  private readonly maxMessageBytes: number
 
   constructor(private readonly ctx: KafkaProducerContext) {
     this.log = ctx.logger.child({ clientId: ctx.clientId, transactionalId: ctx.transactionalId })
-    this.client = createNativeProducer(producerConfig(ctx.config, ctx.clientId, ctx.transactionalId))
+    const config = producerConfig(ctx.config, ctx.clientId, ctx.transactionalId)
+    this.maxMessageBytes = Number(config['message.max.bytes'] ?? RDKAFKA_DEFAULT_MAX_MESSAGE_BYTES)
+    this.client = createNativeProducer(config)
     this.client.on('delivery-report', (err, report) => this.onDelivery(err, report))
     this.client.on('event.error', (e) => this.log.warn({ code: e.code, reason: e.message }, 'kafka producer error'))
   }
@@ -193,21 +212,50 @@ export class KafkaProducer implements BrokerProducer {
     this.ctx.onClosed()
   }
 
-  /** false when librdkafka's queue is full; any other refusal becomes the pending delivery error. */
+  /** false when librdkafka's queue is full; any other refusal is the handler's, or the pending error. */
   private tryProduce(r: OutgoingRecord): boolean {
     try {
-      this.client.produce(r.topic, r.partition ?? -1, keepEmpty(r.value), keepEmpty(r.key), r.timestamp, undefined, toNativeHeaders(r.headers))
+      // The record as opaque costs a handle per record: only when a failed delivery must name it.
+      const opaque = this.ctx.onRecordFailure === undefined ? undefined : r
+      this.client.produce(r.topic, r.partition ?? -1, keepEmpty(r.value), keepEmpty(r.key), r.timestamp, opaque, toNativeHeaders(r.headers))
       this.inFlight++
       return true
     } catch (error) {
-      if (asNative(error)?.code === ERR.QUEUE_FULL) return false
-      this.firstError ??= new StreamfoldError('PRODUCTION_FAILED', `send refused: ${(error as Error).message}`, {
+      const native = asNative(error)
+      if (native?.code === ERR.QUEUE_FULL) return false
+      const failure = new StreamfoldError('PRODUCTION_FAILED', `send refused: ${this.refusalReason(error, r)}`, {
         topic: r.topic,
         partition: r.partition,
         cause: error,
       })
+      // Never queued: no batch or transaction holds it, so it can be dropped alone.
+      if (native !== undefined && isRefusedForGood(native)) this.refuse(r, failure)
+      else this.firstError ??= failure
       return true
     }
+  }
+
+  private refusalReason(error: unknown, r: OutgoingRecord): string {
+    const native = asNative(error)
+    if (native === undefined) return (error as Error).message
+    if (native.code !== ERR.MSG_SIZE_TOO_LARGE) return describeNative(native)
+    let bytes = (r.key?.length ?? 0) + (r.value?.length ?? 0)
+    for (const [name, value] of r.headers) bytes += Buffer.byteLength(name, 'utf8') + value.length
+    return `${describeNative(native)}: key, value and headers are ${bytes} bytes, the producer's message.max.bytes is ${this.maxMessageBytes}`
+  }
+
+  /** Asks onRecordFailure about a record refused for good; it is dropped on 'continue'. */
+  private refuse(record: OutgoingRecord, failure: StreamfoldError): void {
+    const decide = this.ctx.onRecordFailure
+    if (decide !== undefined && this.firstError === undefined) {
+      try {
+        if (decide(record, failure) === 'continue') return
+      } catch (thrown) {
+        this.firstError = thrown
+        return
+      }
+    }
+    this.firstError ??= failure
   }
 
   private drainBacklog(): void {
@@ -221,17 +269,29 @@ export class KafkaProducer implements BrokerProducer {
 
   private onDelivery(err: NativeError | null | undefined, report: NativeDeliveryReport): void {
     this.inFlight--
-    if (err && err.code !== ERR.PURGE_QUEUE && err.code !== ERR.PURGE_INFLIGHT && this.firstError === undefined) {
-      const coordinates = { topic: report.topic, partition: report.partition, cause: err }
-      if (isMigrated(err)) {
-        this.fenced ??= new TaskMigratedError(`delivery failed: producer fenced (${describeNative(err)})`, coordinates)
-        this.firstError = this.fenced
-      } else {
-        this.firstError = new StreamfoldError('PRODUCTION_FAILED', `delivery failed: ${describeNative(err)}`, coordinates)
-      }
-    }
+    if (err && err.code !== ERR.PURGE_QUEUE && err.code !== ERR.PURGE_INFLIGHT && this.firstError === undefined) this.deliveryFailed(err, report)
     if (this.backlogHead < this.backlog.length) this.drainBacklog()
     this.wakeIfIdle()
+  }
+
+  private deliveryFailed(err: NativeError, report: NativeDeliveryReport): void {
+    const coordinates = { topic: report.topic, partition: report.partition, cause: err }
+    if (isMigrated(err)) {
+      this.fenced ??= new TaskMigratedError(`delivery failed: producer fenced (${describeNative(err)})`, coordinates)
+      this.firstError = this.fenced
+      return
+    }
+    const record = report.opaque as OutgoingRecord | undefined
+    if (record === undefined || !isRefusedForGood(err)) {
+      this.firstError = new StreamfoldError('PRODUCTION_FAILED', `delivery failed: ${describeNative(err)}`, coordinates)
+    } else if (this.ctx.transactionalId === undefined) {
+      this.refuse(record, new StreamfoldError('PRODUCTION_FAILED', `delivery failed: ${describeNative(err)}`, coordinates))
+    } else {
+      // librdkafka counts the failed delivery and will only abort this transaction: no answer of
+      // the handler could let it commit, so it is not asked.
+      const reason = `delivery failed inside a transaction: ${describeNative(err)}; librdkafka requires the transaction to abort, so the record cannot be skipped`
+      this.firstError = new StreamfoldError('PRODUCTION_FAILED', reason, coordinates)
+    }
   }
 
   private isIdle(): boolean {

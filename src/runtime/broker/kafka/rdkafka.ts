@@ -41,6 +41,8 @@ export interface NativeDeliveryReport {
   readonly topic: string
   readonly partition: number
   readonly offset: number
+  /** Whatever was passed to produce() as `opaque` (the binding holds it until the report). */
+  readonly opaque?: unknown
 }
 
 export type Callback<T = void> = (err: NativeError | null | undefined, value: T) => void
@@ -90,7 +92,7 @@ export interface NativeProducer extends NativeClient {
     value: Buffer | null,
     key: Buffer | null,
     timestamp: number,
-    opaque: undefined,
+    opaque: unknown,
     headers: Array<Record<string, Buffer>> | undefined,
   ): void
   setPollInterval(ms: number): void
@@ -183,6 +185,10 @@ export const ERR = {
   REBALANCE_IN_PROGRESS: Kafka.CODES.ERRORS.ERR_REBALANCE_IN_PROGRESS,
   FENCED_INSTANCE_ID: Kafka.CODES.ERRORS.ERR_FENCED_INSTANCE_ID,
   UNKNOWN_TOPIC_OR_PART: Kafka.CODES.ERRORS.ERR_UNKNOWN_TOPIC_OR_PART,
+  MSG_SIZE_TOO_LARGE: Kafka.CODES.ERRORS.ERR_MSG_SIZE_TOO_LARGE,
+  RECORD_LIST_TOO_LARGE: Kafka.CODES.ERRORS.ERR_RECORD_LIST_TOO_LARGE,
+  INVALID_RECORD: Kafka.CODES.ERRORS.ERR_INVALID_RECORD,
+  INVALID_TIMESTAMP: Kafka.CODES.ERRORS.ERR_INVALID_TIMESTAMP,
   UNKNOWN_TOPIC: Kafka.CODES.ERRORS.ERR__UNKNOWN_TOPIC,
   UNKNOWN_PARTITION: Kafka.CODES.ERRORS.ERR__UNKNOWN_PARTITION,
   TOPIC_ALREADY_EXISTS: Kafka.CODES.ERRORS.ERR_TOPIC_ALREADY_EXISTS,
