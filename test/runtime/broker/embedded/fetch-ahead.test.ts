@@ -1,8 +1,8 @@
 /**
- * The embedded consumer's background fetch and the partition tail cache: what they must never
- * change. Records read ahead are dropped on seek and stay back while paused; records served from
- * the tail cache are private copies; reads that start below the cache or below a moved log start
- * are exact. Both storage modes.
+ * The embedded consumer's concurrent reads (left in flight across polls) and the partition tail
+ * cache: what they must never change. Records read ahead are dropped on seek and stay back while
+ * paused; records served from the tail cache are private copies; reads that start below the cache
+ * or below a moved log start are exact. Both storage modes.
  */
 import type { BrokerRecord, GroupConsumer } from '../../../../src/runtime/broker/broker'
 import { createEmbeddedBroker, type EmbeddedBroker } from '../../../../src/runtime/broker/embedded/embedded-broker'
