@@ -139,9 +139,13 @@ export async function pollAllUntil(consumers: readonly GroupConsumer[], done: ()
   )
 }
 
-/** `it`, or a skipped test whose name says why the broker under test cannot run it. */
+/**
+ * `it`, or, for a broker that lacks the capability, a test that must FAIL (`it.failing`) and says
+ * why in its name: nothing is skipped silently, and the day the broker gains the capability the
+ * test turns red, asking to be switched on.
+ */
 export function itIf(condition: boolean, reason: string): (name: string, fn: () => Promise<void>, timeout?: number) => void {
-  return condition ? (name, fn, timeout) => it(name, fn, timeout) : (name, fn) => it.skip(`${name} [skipped: ${reason}]`, fn)
+  return condition ? (name, fn, timeout) => it(name, fn, timeout) : (name, fn, timeout) => it.failing(`${name} [expected to fail: ${reason}]`, fn, timeout)
 }
 
 /** The broker under test, created once per contract describe block. */
