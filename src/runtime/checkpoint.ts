@@ -190,15 +190,18 @@ export class Checkpoint {
     })
     const corrupted: ActiveTask[] = []
     let failure: unknown
-    for (const { task, offsets } of prepared) {
-      try {
-        await task.stores.commit({ changelogEndOffsets, appliedOffsets: offsets })
+    // One LevelDB per task: the batches are independent, so they are written concurrently (each
+    // task's commit is still one atomic batch, and a failure still marks only its own task).
+    const results = await Promise.allSettled(prepared.map(({ task, offsets }) => task.stores.commit({ changelogEndOffsets, appliedOffsets: offsets })))
+    results.forEach((result, i) => {
+      const { task } = prepared[i]!
+      if (result.status === 'fulfilled') {
         task.dirty = false
-      } catch (error) {
+      } else {
         corrupted.push(task)
-        failure ??= error
+        failure ??= result.reason
       }
-    }
+    })
     return { corrupted, error: failure }
   }
 

@@ -218,8 +218,11 @@ export class StreamsApp {
         const processed = await tasks.process()
         tasks.punctuate(Date.now())
         if (Date.now() - lastCommit >= commitIntervalMs) {
+          // Measured from the commit's start (as Kafka Streams does): the period is the interval,
+          // not the interval plus the commit's duration.
+          const commitStarted = Date.now()
           await tasks.commit()
-          lastCommit = Date.now()
+          lastCommit = commitStarted
         }
         if (processed > 0 && this.logger.isLevelEnabled('trace')) this.logger.trace({ fetched: records.length, processed }, 'batch')
         if (this.config.metrics !== undefined && Date.now() - lastLag >= LAG_INTERVAL_MS) {
