@@ -22,6 +22,19 @@ export interface TaskDbLocation {
   readonly taskId: string
 }
 
+/**
+ * LevelDB's memory knobs for one task database. Unset fields keep LevelDB's defaults (8 MiB block
+ * cache, 4 MiB write buffer). The runtime divides one app-wide budget over its tasks.
+ */
+export interface TaskDbTuning {
+  /** LRU block cache in bytes (`cacheSize`). */
+  readonly cacheSize?: number
+  /** Memtable size in bytes before it is flushed to a level-0 file (`writeBufferSize`). */
+  readonly writeBufferSize?: number
+  /** Open table files kept (`maxOpenFiles`). */
+  readonly maxOpenFiles?: number
+}
+
 export class TaskDb implements ByteDb {
   readonly persistent = true
   private closed = false
@@ -37,10 +50,10 @@ export class TaskDb implements ByteDb {
   }
 
   /** Opens (creating if missing) and checks the layout version. */
-  static async open(where: TaskDbLocation): Promise<TaskDb> {
+  static async open(where: TaskDbLocation, tuning: TaskDbTuning = {}): Promise<TaskDb> {
     const location = TaskDb.location(where)
     fs.mkdirSync(location, { recursive: true })
-    const db: Level = new ClassicLevel<Buffer, Buffer>(location, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
+    const db: Level = new ClassicLevel<Buffer, Buffer>(location, { keyEncoding: 'buffer', valueEncoding: 'buffer', ...definedOnly(tuning) })
     try {
       await db.open()
     } catch (error) {
@@ -133,6 +146,10 @@ export class TaskDb implements ByteDb {
   private assertOpen(): void {
     if (this.closed) throw new StreamfoldError('STORE_CLOSED', 'task state database is closed', { taskId: this.taskId })
   }
+}
+
+function definedOnly(tuning: TaskDbTuning): TaskDbTuning {
+  return Object.fromEntries(Object.entries(tuning).filter(([, v]) => v !== undefined)) as TaskDbTuning
 }
 
 function levelCode(error: unknown): string | undefined {
