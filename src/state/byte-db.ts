@@ -11,6 +11,12 @@ export type DbOp =
 
 export type DbEntry = readonly [key: string, value: Buffer]
 
+/** A put (value) or a delete (null value) whose key is bytes, not a binary string. */
+export interface BytesEntry {
+  readonly key: Buffer
+  readonly value: Buffer | null
+}
+
 export interface ByteDb {
   /** True when the data survives a restart (LevelDB). */
   readonly persistent: boolean
@@ -25,6 +31,12 @@ export interface ByteDb {
   iterateSync?(gte: string, lt: string): Iterable<DbEntry>
   /** Applies all operations atomically: all of them are visible afterwards, or none. */
   write(ops: readonly DbOp[]): Promise<void>
+  /**
+   * Applies atomically `prefix + entry.key` := `entry.value` (null: delete) for every entry, then
+   * `ops`. Optional: restore writes changelog keys through it, without turning every key into a
+   * binary string and back; callers fall back to `write` where it is missing.
+   */
+  writePrefixed?(prefix: Buffer, entries: readonly BytesEntry[], ops: readonly DbOp[]): Promise<void>
 }
 
 export const DEFAULT_CHUNK_SIZE = 1000

@@ -11,7 +11,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { ClassicLevel } from 'classic-level'
 import { StreamfoldError } from '../errors'
-import { type ByteDb, type DbEntry, type DbOp, DEFAULT_CHUNK_SIZE } from './byte-db'
+import { type ByteDb, type BytesEntry, type DbEntry, type DbOp, DEFAULT_CHUNK_SIZE } from './byte-db'
 import { FORMAT_KEY, FORMAT_VERSION } from './key-space'
 
 type Level = ClassicLevel<Buffer, Buffer>
@@ -106,15 +106,21 @@ export class TaskDb implements ByteDb {
     this.assertOpen()
     if (ops.length === 0) return
     const batch = this.db.batch()
-    for (const op of ops) {
-      if (op.type === 'put') batch.put(Buffer.from(op.key, 'latin1'), op.value)
-      else batch.del(Buffer.from(op.key, 'latin1'))
+    addOps(batch, ops)
+    await this.commit(batch)
+  }
+
+  async writePrefixed(prefix: Buffer, entries: readonly BytesEntry[], ops: readonly DbOp[]): Promise<void> {
+    this.assertOpen()
+    if (entries.length === 0 && ops.length === 0) return
+    const batch = this.db.batch()
+    const keys = new PrefixedKeys(prefix)
+    for (const { key, value } of entries) {
+      if (value === null) batch.del(keys.of(key))
+      else batch.put(keys.of(key), value)
     }
-    try {
-      await batch.write()
-    } catch (error) {
-      throw mapRuntimeError(error, this.taskId)
-    }
+    addOps(batch, ops)
+    await this.commit(batch)
   }
 
   async close(): Promise<void> {
@@ -143,8 +149,49 @@ export class TaskDb implements ByteDb {
     }
   }
 
+  private async commit(batch: ReturnType<Level['batch']>): Promise<void> {
+    try {
+      await batch.write()
+    } catch (error) {
+      throw mapRuntimeError(error, this.taskId)
+    }
+  }
+
   private assertOpen(): void {
     if (this.closed) throw new StreamfoldError('STORE_CLOSED', 'task state database is closed', { taskId: this.taskId })
+  }
+}
+
+function addOps(batch: ReturnType<Level['batch']>, ops: readonly DbOp[]): void {
+  for (const op of ops) {
+    if (op.type === 'put') batch.put(Buffer.from(op.key, 'latin1'), op.value)
+    else batch.del(Buffer.from(op.key, 'latin1'))
+  }
+}
+
+/**
+ * `prefix + key` without a Buffer per key: a chained batch's put/del copies the key into LevelDB's
+ * WriteBatch at once (leveldb::WriteBatch::Put appends it), so one scratch buffer serves every key.
+ * The buffer handed over must be exactly the key's length, so views of it are kept per length.
+ */
+class PrefixedKeys {
+  private scratch: Buffer
+  private views: Buffer[] = []
+
+  constructor(private readonly prefix: Buffer) {
+    this.scratch = Buffer.allocUnsafe(prefix.length + 64)
+    prefix.copy(this.scratch)
+  }
+
+  of(key: Buffer): Buffer {
+    const length = this.prefix.length + key.length
+    if (length > this.scratch.length) {
+      this.scratch = Buffer.allocUnsafe(length * 2)
+      this.prefix.copy(this.scratch)
+      this.views = []
+    }
+    this.scratch.set(key, this.prefix.length)
+    return (this.views[length] ??= this.scratch.subarray(0, length))
   }
 }
 

@@ -7,7 +7,9 @@ import { type RestoreEndEvent, restoreChangelogs, type RestoreTarget } from '../
 import { TaskCorruptedError } from '../errors'
 import type { Logger } from '../logger'
 import type { TopicPartitionOffset } from '../runtime/broker/broker'
+import { fromBinary } from './binary-key'
 import type { DbOp } from './byte-db'
+import { KeyValueEngine } from './store-engine'
 import type { StoreInstance } from './store-factory'
 import { changelogPositionOp, partitionKey } from './task-meta'
 import type { TaskState } from './task-state'
@@ -60,17 +62,27 @@ function target(instance: StoreInstance, request: TaskRestoreRequest): RestoreTa
       partition: stored.partition,
     })
   }
+  const db = engine.core.db
+  // A key-value store holds a changelog record as `prefix + key` -> value (KeyValueEngine's
+  // restoreChunk), so its chunks can go to the database as bytes, without a string per key.
+  const prefixed = engine instanceof KeyValueEngine ? db.writePrefixed?.bind(db) : undefined
+  const prefix = fromBinary(engine.core.prefix)
   return {
     storeName: name,
     topic: instance.changelogTopic!,
     partition,
     startOffset: stored?.offset ?? 0,
     async applyChunk(entries, nextOffset) {
-      const ops: DbOp[] = []
-      engine.restoreChunk(entries, ops)
       const position = { partition, offset: nextOffset }
-      ops.push(changelogPositionOp(name, position))
-      await engine.core.db.write(ops)
+      const positionOp = changelogPositionOp(name, position)
+      if (prefixed !== undefined) {
+        await prefixed(prefix, entries, [positionOp])
+      } else {
+        const ops: DbOp[] = []
+        engine.restoreChunk(entries, ops)
+        ops.push(positionOp)
+        await db.write(ops)
+      }
       state.positions.set(name, position)
     },
   }

@@ -229,16 +229,23 @@ describe('restore from changelogs', () => {
     await task.wipe()
 
     const write = jest.spyOn(TaskDb.prototype, 'write')
+    // Key-value chunks go to LevelDB as bytes (writePrefixed: entries, then ops), the others as ops.
+    const writePrefixed = jest.spyOn(TaskDb.prototype, 'writePrefixed')
     const rebuilt = await h.open()
     try {
       await h.restore(rebuilt, 50)
       expect(h.changelog.largestBatch).toBeLessThanOrEqual(50)
-      const restoreWrites = write.mock.calls.map((c) => c[0]).filter((ops) => ops.some((op) => op.key.startsWith('!__meta!cl!')))
-      const counts = restoreWrites.filter((ops) => ops.some((op) => op.key === '!__meta!cl!counts'))
+      const writes = [
+        ...write.mock.calls.map(([ops]) => ({ ops, size: ops.length })),
+        ...writePrefixed.mock.calls.map(([, entries, ops]) => ({ ops, size: entries.length + ops.length })),
+      ]
+      const restoreWrites = writes.filter(({ ops }) => ops.some((op) => op.key.startsWith('!__meta!cl!')))
+      const counts = restoreWrites.filter(({ ops }) => ops.some((op) => op.key === '!__meta!cl!counts'))
       expect(counts.length).toBe(12)
-      for (const ops of counts) expect(ops.length).toBeLessThanOrEqual(51)
+      for (const { size } of counts) expect(size).toBeLessThanOrEqual(51)
     } finally {
       write.mockRestore()
+      writePrefixed.mockRestore()
     }
     expect(rebuilt.getKeyValueStore<string, number>('counts').get('k599')).toBe(1)
     await rebuilt.close()
