@@ -22,27 +22,37 @@ export const doubleSerde: Serde<number> = Object.freeze({
       throw serdeFailure('SERIALIZATION_FAILED', 'double', `expects a number, got ${kindOf(data)}`, topic)
     }
     const out = Buffer.allocUnsafe(8)
-    out.writeDoubleBE(data, 0)
-    const high = out.readUInt32BE(0)
-    if (high & SIGN_BIT) {
-      out.writeUInt32BE(~high >>> 0, 0)
-      out.writeUInt32BE(~out.readUInt32BE(4) >>> 0, 4)
-    } else {
-      out.writeUInt32BE((high ^ SIGN_BIT) >>> 0, 0)
-    }
+    writeOrderedDouble(out, 0, data)
     return out
   },
   deserialize(data: Buffer, topic: string): number {
     expectByteLength(data, 8, 'double', topic)
-    const high = data.readUInt32BE(0)
-    // A set top bit in the encoding means the original was not negative: only its sign bit was flipped.
-    if (high & SIGN_BIT) {
-      scratch.writeUInt32BE((high ^ SIGN_BIT) >>> 0, 0)
-      scratch.writeUInt32BE(data.readUInt32BE(4), 4)
-    } else {
-      scratch.writeUInt32BE(~high >>> 0, 0)
-      scratch.writeUInt32BE(~data.readUInt32BE(4) >>> 0, 4)
-    }
-    return scratch.readDoubleBE(0)
+    return readOrderedDouble(data, 0)
   },
 })
+
+/** Writes `value` in the ordered encoding above at `offset` (for encodings that embed a double). */
+export function writeOrderedDouble(out: Buffer, offset: number, value: number): void {
+  out.writeDoubleBE(value, offset)
+  const high = out.readUInt32BE(offset)
+  if (high & SIGN_BIT) {
+    out.writeUInt32BE(~high >>> 0, offset)
+    out.writeUInt32BE(~out.readUInt32BE(offset + 4) >>> 0, offset + 4)
+  } else {
+    out.writeUInt32BE((high ^ SIGN_BIT) >>> 0, offset)
+  }
+}
+
+/** Reads a double written by `writeOrderedDouble` at `offset`, leaving `data` as it was. */
+export function readOrderedDouble(data: Buffer, offset: number): number {
+  const high = data.readUInt32BE(offset)
+  // A set top bit in the encoding means the original was not negative: only its sign bit was flipped.
+  if (high & SIGN_BIT) {
+    scratch.writeUInt32BE((high ^ SIGN_BIT) >>> 0, 0)
+    scratch.writeUInt32BE(data.readUInt32BE(offset + 4), 4)
+  } else {
+    scratch.writeUInt32BE(~high >>> 0, 0)
+    scratch.writeUInt32BE(~data.readUInt32BE(offset + 4) >>> 0, 4)
+  }
+  return scratch.readDoubleBE(0)
+}

@@ -10,6 +10,18 @@ export function toBinary(bytes: Buffer): string {
   return bytes.toString('latin1')
 }
 
+/**
+ * The binary string of a string's UTF-8 bytes (what the string serde writes). An ASCII string is
+ * its own binary string, since each of its UTF-8 bytes is the character code: no Buffer is made
+ * for the common case of ASCII keys.
+ */
+export function utf8Binary(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) > 0x7f) return toBinary(Buffer.from(text, 'utf8'))
+  }
+  return text
+}
+
 /** A binary string back to bytes. */
 export function fromBinary(key: string): Buffer {
   return Buffer.from(key, 'latin1')

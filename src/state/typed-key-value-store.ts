@@ -3,7 +3,8 @@
  * The same class serves persistent and in-memory stores; only the ByteDb under the core differs.
  */
 import type { Serde } from '../serdes/serde'
-import { toBinary } from './binary-key'
+import { stringSerde } from '../serdes/string-serde'
+import { toBinary, utf8Binary } from './binary-key'
 import type { BytesStore } from './bytes-store'
 import type { KeyValueStore } from './key-value-store'
 import type { KeyValue } from './state-store'
@@ -28,6 +29,8 @@ export class TypedKeyValueStore<K, V> implements KeyValueStore<K, V> {
   private readonly keySerde: Serde<K>
   private readonly valueSerde: Serde<V>
   private readonly topic: string
+  /** Keys go through the built-in string serde: their binary form needs no Buffer (utf8Binary). */
+  private readonly stringKeys: boolean
   // Aggregations read a key and then write it: remembering the last primitive key saves the
   // second serialization. Objects are not remembered, since they may be mutated in between.
   private lastKey: unknown = NO_KEY
@@ -41,6 +44,7 @@ export class TypedKeyValueStore<K, V> implements KeyValueStore<K, V> {
     this.keySerde = options.keySerde
     this.valueSerde = options.valueSerde
     this.topic = options.serdeTopic
+    this.stringKeys = options.keySerde === (stringSerde as Serde<unknown>)
   }
 
   isOpen(): boolean {
@@ -122,6 +126,7 @@ export class TypedKeyValueStore<K, V> implements KeyValueStore<K, V> {
   }
 
   private serializeKey(key: K): string {
+    if (this.stringKeys && typeof key === 'string') return utf8Binary(key)
     return toBinary(this.keySerde.serialize(key, this.topic))
   }
 }

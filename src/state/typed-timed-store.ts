@@ -1,6 +1,7 @@
 /** What the typed window and session stores share: serdes over the timed engine. */
 import type { Serde } from '../serdes/serde'
-import { fromBinary, toBinary } from './binary-key'
+import { stringSerde } from '../serdes/string-serde'
+import { fromBinary, toBinary, utf8Binary } from './binary-key'
 import type { TimedBytesStore } from './timed-bytes-store'
 
 export interface TypedTimedStoreOptions<K, V> {
@@ -21,6 +22,8 @@ export abstract class TypedTimedStore<K, V> {
   private readonly keySerde: Serde<K>
   private readonly valueSerde: Serde<V>
   private readonly topic: string
+  /** Keys go through the built-in string serde: their binary form needs no Buffer (utf8Binary). */
+  private readonly stringKeys: boolean
 
   constructor(options: TypedTimedStoreOptions<K, V>) {
     this.engine = options.engine
@@ -31,6 +34,7 @@ export abstract class TypedTimedStore<K, V> {
     this.keySerde = options.keySerde
     this.valueSerde = options.valueSerde
     this.topic = options.serdeTopic
+    this.stringKeys = options.keySerde === (stringSerde as Serde<unknown>)
   }
 
   get observedStreamTime(): number {
@@ -42,6 +46,7 @@ export abstract class TypedTimedStore<K, V> {
   }
 
   protected binaryKey(key: K): string {
+    if (this.stringKeys && typeof key === 'string') return utf8Binary(key)
     return toBinary(this.keySerde.serialize(key, this.topic))
   }
 
