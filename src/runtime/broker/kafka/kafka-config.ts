@@ -61,7 +61,10 @@ export function producerConfig(config: KafkaBrokerConfig, clientId: string, tran
     'linger.ms': 5,
     ...config.rdkafka,
     ...config.rdkafkaProducer,
-    dr_cb: true,
+    // Reports of failed deliveries only, with the record's value to name it (sent-records.ts);
+    // flush() relies on librdkafka's flush for the rest.
+    dr_msg_cb: true,
+    'delivery.report.only.error': true,
   }
   if (transactionalId !== undefined) conf['transactional.id'] = transactionalId
   return conf

@@ -4,20 +4,27 @@
  *
  * send() never blocks and never throws for a full queue: when librdkafka's queue is full
  * (queue.buffering.max.messages / .kbytes), records wait in a JS backlog, in order, and are handed
- * to librdkafka as delivery reports free space. flush() and commitTransaction() first drain that
- * backlog, then wait for every delivery report. Memory is bounded by what the runtime sends between
- * two flushes (one commit interval).
+ * to librdkafka by a timer as its queue frees space, and by flush(). flush() and commitTransaction()
+ * first drain that backlog, then wait in librdkafka's own flush. Memory is bounded by what the
+ * runtime sends between two flushes (one commit interval).
  *
- * Delivery reports arrive only when the client is polled: setPollInterval does that on the event
- * loop. The first failed delivery since the last flush is kept and thrown by flush() (or, inside a
- * transaction, by commitTransaction()).
+ * Delivery reports: only failed deliveries are reported (delivery.report.only.error). A report per
+ * record cost about 5 us of the JS thread each (the binding builds an object and makes a callback
+ * per report), about as much as the rest of the pipe. librdkafka's flush returns once every record
+ * is acknowledged or failed, after handing each failure's report to the binding; the binding
+ * dispatches them to JS from its uv_async handle, at most 100 per loop iteration. flush() then
+ * turns the event loop until one iteration brings no report (drainReports), so every failure is
+ * seen before it returns. setPollInterval serves reports and events between flushes. The first
+ * failed delivery since the last flush is kept and thrown by flush() (or, inside a transaction, by
+ * commitTransaction()).
  *
  * A record refused for good (kafka-errors.ts: isRefusedForGood) goes to the options'
  * onRecordFailure, which may drop it, in two places:
  * - produce() refuses it at once (MSG_SIZE_TOO_LARGE above the client's message.max.bytes, a
  *   partition or topic known not to exist): it never entered librdkafka's queue, so dropping it
  *   is safe, inside a transaction too;
- * - its delivery report fails. The record rides along as produce()'s opaque to be named. Outside
+ * - its delivery report fails. The record is found among those sent since the last flush
+ *   (sent-records.ts), kept only when a handler is set and no transaction is used. Outside
  *   a transaction librdkafka bumps the idempotent epoch and goes on; inside one it counts the
  *   failure and refuses to commit (the transaction must abort), so the handler is not asked and
  *   the commit fails. The broker refuses whole produce batches: every record batched with a
@@ -30,6 +37,7 @@ import { producerConfig, type KafkaBrokerConfig } from './kafka-config'
 import { asNative, brokerError, call, describeNative, isMigrated, isRefusedForGood, transactionError, withTimeout } from './kafka-errors'
 import { nativeConsumerOf } from './kafka-group-consumer'
 import { toNativeHeaders } from './kafka-records'
+import { SentRecords } from './sent-records'
 import { createNativeProducer, ERR, type NativeDeliveryReport, type NativeError, type NativeProducer } from './rdkafka'
 
 const POLL_INTERVAL_MS = 5
@@ -59,10 +67,14 @@ export class KafkaProducer implements BrokerProducer {
   private readonly log: Logger
   private backlog: OutgoingRecord[] = []
   private backlogHead = 0
-  private inFlight = 0
+  /** Retries the backlog while it is not empty (no delivery report says when space frees up). */
+  private backlogTimer: NodeJS.Timeout | undefined
+  /** Delivery reports received (failures only): drainReports() waits until it stops moving. */
+  private reports = 0
   /** Usually a StreamfoldError; whatever onRecordFailure threw otherwise. */
   private firstError: unknown
-  private idleWaiters: (() => void)[] = []
+  /** Only where a failed delivery goes to onRecordFailure: a plain producer with a handler. */
+  private readonly sent: SentRecords | undefined
   private connecting: Promise<void> | undefined
   private ready = false
   /** Between a successful beginTransaction and the end of commit or abort. */
@@ -78,6 +90,7 @@ export class KafkaProducer implements BrokerProducer {
     const config = producerConfig(ctx.config, ctx.clientId, ctx.transactionalId)
     this.maxMessageBytes = Number(config['message.max.bytes'] ?? RDKAFKA_DEFAULT_MAX_MESSAGE_BYTES)
     this.client = createNativeProducer(config)
+    this.sent = ctx.onRecordFailure !== undefined && ctx.transactionalId === undefined ? new SentRecords() : undefined
     this.client.on('delivery-report', (err, report) => this.onDelivery(err, report))
     this.client.on('event.error', (e) => this.log.warn({ code: e.code, reason: e.message }, 'kafka producer error'))
   }
@@ -94,18 +107,31 @@ export class KafkaProducer implements BrokerProducer {
     if (this.ctx.transactionalId !== undefined && !this.inTransaction) {
       throw new StreamfoldError('ILLEGAL_STATE', 'send on a transactional producer outside a transaction', { topic: record.topic })
     }
-    if (this.backlogHead < this.backlog.length || !this.tryProduce(record)) this.backlog.push(record)
+    if (this.backlogHead < this.backlog.length || !this.tryProduce(record)) {
+      this.backlog.push(record)
+      this.scheduleBacklog()
+    }
   }
 
   async flush(): Promise<void> {
     this.requireReady('flush')
-    while (!this.isIdle()) {
+    let flushed = 0
+    for (;;) {
       this.drainBacklog()
-      // Sends what linger.ms holds back; a timeout only means "not yet": librdkafka itself fails
-      // each record after message.timeout.ms, which ends this loop with a delivery error.
-      await call((cb) => this.client.flush(this.ctx.operationTimeoutMs, cb)).catch(() => undefined)
-      await this.waitIdle(100)
+      flushed = this.sent?.length ?? 0
+      // Sends what linger.ms holds back and returns when every record is acknowledged or failed. A
+      // timeout only means "not yet": librdkafka itself fails each record after message.timeout.ms.
+      const done = await call((cb) => this.client.flush(this.ctx.operationTimeoutMs, cb)).then(
+        () => true,
+        (error: unknown) => {
+          if (asNative(error)?.code === ERR.TIMED_OUT) return false
+          throw brokerError('flush', error)
+        },
+      )
+      if (done && this.backlogHead >= this.backlog.length) break
     }
+    await this.drainReports()
+    this.sent?.forget(flushed)
     const failure = this.firstError
     this.firstError = undefined
     if (failure !== undefined) throw failure
@@ -155,17 +181,16 @@ export class KafkaProducer implements BrokerProducer {
   async abortTransaction(): Promise<void> {
     this.requireTransactional('abortTransaction')
     // Records still in the backlog belong to the aborted transaction: they are never sent.
-    this.backlog = []
-    this.backlogHead = 0
-    this.wakeIfIdle()
+    this.clearBacklog()
     try {
       await call((cb) => this.client.abortTransaction(this.ctx.operationTimeoutMs, cb))
     } catch (error) {
       throw this.failed('abortTransaction', error)
     }
     this.inTransaction = false
-    // abort purges queued records; their reports must not fail the next transaction's flush.
-    await this.waitIdle(this.ctx.operationTimeoutMs)
+    // abort purges queued records and flushes; their reports must not fail the next transaction's flush.
+    await this.drainReports()
+    this.sent?.forget(this.sent.length)
     this.firstError = undefined
   }
 
@@ -206,19 +231,15 @@ export class KafkaProducer implements BrokerProducer {
         this.log.warn({ reason: (error as Error).message }, 'producer did not disconnect cleanly')
       }
     }
-    this.backlog = []
-    this.backlogHead = 0
-    this.wakeIfIdle()
+    this.clearBacklog()
     this.ctx.onClosed()
   }
 
   /** false when librdkafka's queue is full; any other refusal is the handler's, or the pending error. */
   private tryProduce(r: OutgoingRecord): boolean {
     try {
-      // The record as opaque costs a handle per record: only when a failed delivery must name it.
-      const opaque = this.ctx.onRecordFailure === undefined ? undefined : r
-      this.client.produce(r.topic, r.partition ?? -1, keepEmpty(r.value), keepEmpty(r.key), r.timestamp, opaque, toNativeHeaders(r.headers))
-      this.inFlight++
+      this.client.produce(r.topic, r.partition ?? -1, keepEmpty(r.value), keepEmpty(r.key), r.timestamp, undefined, toNativeHeaders(r.headers))
+      this.sent?.add(r)
       return true
     } catch (error) {
       const native = asNative(error)
@@ -258,20 +279,47 @@ export class KafkaProducer implements BrokerProducer {
     this.firstError ??= failure
   }
 
-  private drainBacklog(): void {
+  /** false while records remain in the backlog (librdkafka's queue is still full). */
+  private drainBacklog(): boolean {
     while (this.backlogHead < this.backlog.length) {
-      if (!this.tryProduce(this.backlog[this.backlogHead]!)) return
+      if (!this.tryProduce(this.backlog[this.backlogHead]!)) return false
       this.backlogHead++
     }
+    this.clearBacklog()
+    return true
+  }
+
+  private scheduleBacklog(): void {
+    this.backlogTimer ??= setTimeout(() => {
+      this.backlogTimer = undefined
+      if (this.ready && !this.drainBacklog()) this.scheduleBacklog()
+    }, POLL_INTERVAL_MS)
+  }
+
+  private clearBacklog(): void {
     this.backlog = []
     this.backlogHead = 0
+    clearTimeout(this.backlogTimer)
+    this.backlogTimer = undefined
+  }
+
+  /**
+   * Turns the event loop until one iteration brings no delivery report. Called once librdkafka
+   * has handed every report to the binding (after its flush or abort): the binding dispatches them
+   * from its uv_async handle in the poll phase, 100 per iteration, and signals again while more
+   * wait, so an iteration without a report means none is left.
+   */
+  private async drainReports(): Promise<void> {
+    for (;;) {
+      const seen = this.reports
+      await new Promise((resolve) => setImmediate(resolve))
+      if (this.reports === seen) return
+    }
   }
 
   private onDelivery(err: NativeError | null | undefined, report: NativeDeliveryReport): void {
-    this.inFlight--
+    this.reports++
     if (err && err.code !== ERR.PURGE_QUEUE && err.code !== ERR.PURGE_INFLIGHT && this.firstError === undefined) this.deliveryFailed(err, report)
-    if (this.backlogHead < this.backlog.length) this.drainBacklog()
-    this.wakeIfIdle()
   }
 
   private deliveryFailed(err: NativeError, report: NativeDeliveryReport): void {
@@ -281,38 +329,20 @@ export class KafkaProducer implements BrokerProducer {
       this.firstError = this.fenced
       return
     }
-    const record = report.opaque as OutgoingRecord | undefined
-    if (record === undefined || !isRefusedForGood(err)) {
-      this.firstError = new StreamfoldError('PRODUCTION_FAILED', `delivery failed: ${describeNative(err)}`, coordinates)
-    } else if (this.ctx.transactionalId === undefined) {
-      this.refuse(record, new StreamfoldError('PRODUCTION_FAILED', `delivery failed: ${describeNative(err)}`, coordinates))
-    } else {
+    const failure = new StreamfoldError('PRODUCTION_FAILED', `delivery failed: ${describeNative(err)}`, coordinates)
+    if (this.ctx.onRecordFailure === undefined || !isRefusedForGood(err)) {
+      this.firstError = failure
+    } else if (this.ctx.transactionalId !== undefined) {
       // librdkafka counts the failed delivery and will only abort this transaction: no answer of
       // the handler could let it commit, so it is not asked.
       const reason = `delivery failed inside a transaction: ${describeNative(err)}; librdkafka requires the transaction to abort, so the record cannot be skipped`
       this.firstError = new StreamfoldError('PRODUCTION_FAILED', reason, coordinates)
+    } else {
+      const record = this.sent?.take(report)
+      // A record not found among those sent since the last flush fails the flush: no guessing.
+      if (record === undefined) this.firstError = failure
+      else this.refuse(record, failure)
     }
-  }
-
-  private isIdle(): boolean {
-    return this.inFlight <= 0 && this.backlogHead >= this.backlog.length
-  }
-
-  private wakeIfIdle(): void {
-    if (!this.isIdle() || this.idleWaiters.length === 0) return
-    for (const wake of this.idleWaiters.splice(0)) wake()
-  }
-
-  private waitIdle(maxMs: number): Promise<void> {
-    if (this.isIdle()) return Promise.resolve()
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, maxMs)
-      function done(): void {
-        clearTimeout(timer)
-        resolve()
-      }
-      this.idleWaiters.push(done)
-    })
   }
 
   private requireReady(operation: string): void {

@@ -9,7 +9,7 @@ import * as Kafka from '@confluentinc/kafka-javascript'
 import { StreamfoldError } from '../../../errors'
 
 export type RdkafkaValue = string | number | boolean
-/** A librdkafka configuration, plus the binding's callback settings (rebalance_cb, dr_cb). */
+/** A librdkafka configuration, plus the binding's callback settings (rebalance_cb, dr_msg_cb). */
 export type RdkafkaConfig = Record<string, RdkafkaValue | ((...args: never[]) => void)>
 
 /** The error object the binding hands to callbacks (`LibrdKafkaError`). */
@@ -41,8 +41,10 @@ export interface NativeDeliveryReport {
   readonly topic: string
   readonly partition: number
   readonly offset: number
-  /** Whatever was passed to produce() as `opaque` (the binding holds it until the report). */
-  readonly opaque?: unknown
+  /** Copies of the record's key and (with dr_msg_cb) value; absent timestamp when it had none. */
+  readonly key: Buffer | null
+  readonly value?: Buffer | null
+  readonly timestamp?: number
 }
 
 export type Callback<T = void> = (err: NativeError | null | undefined, value: T) => void
@@ -92,7 +94,8 @@ export interface NativeProducer extends NativeClient {
     value: Buffer | null,
     key: Buffer | null,
     timestamp: number,
-    opaque: unknown,
+    /** Never passed: the binding frees an opaque only with its record's delivery report. */
+    opaque: undefined,
     headers: Array<Record<string, Buffer>> | undefined,
   ): void
   setPollInterval(ms: number): void
