@@ -5,7 +5,7 @@
  * stalling the suite.
  */
 import { spawn } from 'node:child_process'
-import { mkdirSync, rmSync } from 'node:fs'
+import { appendFileSync, mkdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { startMockCluster, type MockCluster } from '../../test/support/mock-cluster/start-mock-cluster'
 import { RESULT_PREFIX, round, type RunParams, type RunResult } from './protocol'
@@ -225,7 +225,11 @@ export function runChild(module: string, runId: string, params: RunParams | Reco
     let out = ''
     let err = ''
     child.stdout.on('data', (c: Buffer) => (out += c.toString()))
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()))
+    child.stderr.on('data', (c: Buffer) => {
+      err += c.toString()
+      // BENCH_CHILD_STDERR=<file>: keep the children's logs (e.g. with BENCH_LOG_LEVEL=debug).
+      if (process.env.BENCH_CHILD_STDERR) appendFileSync(process.env.BENCH_CHILD_STDERR, c)
+    })
     const timer = setTimeout(() => child.kill('SIGKILL'), 150_000)
     child.on('exit', (code, signal) => {
       clearTimeout(timer)

@@ -32,6 +32,19 @@
  *   4. consumer offset commit.
  *   Failure anywhere: discard what was not written, rewind to the group's committed offsets and
  *   re-read; tasks whose LevelDB write failed are reopened and restored.
+ *
+ *   In the background (`startCommit`, what the processing loop uses): step 1 runs at once, steps
+ *   2-4 run while the loop keeps processing. Writes made meanwhile go to the stores' next buffers
+ *   (TaskStores: "writes made from now on belong to the next transaction") and mark their tasks
+ *   dirty again; their outputs may be in the flush (harmless: flushing more never breaks the
+ *   order "acknowledged before offsets"). Every other entry point (commit, startCommit, rollBack,
+ *   close) first waits for the background commit. A background failure is not acted on where it
+ *   happens: it is kept, and `settle` (called by the loop before it processes again, or by the
+ *   next commit) rolls back every task of that commit and every task dirtied since, in the
+ *   caller's turn, so no record is processed against discarded state.
+ *   Crash windows are those above, plus records processed after step 1 whose outputs were sent:
+ *   they are re-read on restart (duplicates, as at_least_once allows); the applied-offset
+ *   watermark in the same batch keeps the state exact.
  */
 import { StreamfoldError } from '../errors'
 import type { Logger } from '../logger'
@@ -64,8 +77,29 @@ interface Prepared {
   readonly offsets: readonly TopicPartitionOffset[]
 }
 
+/** An at_least_once commit whose steps 2-4 are running (or ended, not yet settled). */
+interface BackgroundCommit {
+  readonly tasks: readonly ActiveTask[]
+  readonly done: Promise<void>
+  outcome?: CommitOutcome
+}
+
+/** Milliseconds spent in each step of the last commit (for the debug line and the benchmarks). */
+interface StepTimes {
+  prepare: number
+  produce: number
+  state: number
+  offsets: number
+}
+
 export class Checkpoint {
   private producer: BrokerProducer
+  private times: StepTimes = { prepare: 0, produce: 0, state: 0, offsets: 0 }
+  private background: BackgroundCommit | undefined
+  /** A task's state write of the running commit failed (its stores dropped their buffers). */
+  private stateWriteFailed = false
+  /** Partitions sought back since `takeRewound` was last called. */
+  private rewound = new Set<string>()
   private inTransaction = false
   /** The group's committed offset of every owned input partition (where a rewind goes). */
   private readonly committedOffsets = new Map<string, number>()
@@ -106,15 +140,82 @@ export class Checkpoint {
     this.inTransaction = true
   }
 
-  /** Commits every dirty task. Never throws: a failure is rolled back and reported. */
+  /**
+   * Commits every dirty task and returns once it is durable. Never throws: a failure is rolled back
+   * and reported. A failed background commit is settled first and reported instead.
+   */
   async commit(tasks: readonly ActiveTask[]): Promise<CommitOutcome> {
+    const previous = await this.settle(tasks)
+    if (previous !== undefined && !previous.ok) return previous
     const dirty = tasks.filter((t) => t.running && t.dirty)
     if (dirty.length === 0) return { ok: true, committed: 0 }
-    const started = performance.now()
+    const started = this.startTimes()
     const outcome = this.exactlyOnce ? await this.commitExactlyOnce(dirty) : await this.commitAtLeastOnce(dirty)
-    const durationMs = performance.now() - started
-    this.options.metrics?.commitCompleted(durationMs, outcome.ok)
-    this.options.logger.debug({ tasks: dirty.length, ok: outcome.ok, durationMs: Math.round(durationMs) }, 'commit')
+    this.report(started, dirty.length, outcome)
+    return outcome
+  }
+
+  /**
+   * The processing loop's commit. exactly_once: `commit`. at_least_once: waits for the previous
+   * background commit, runs step 1 now and steps 2-4 in the background (see the header). Returns
+   * the outcome of what ended here (the previous background commit, or a failed step 1), or
+   * undefined when nothing did.
+   */
+  async startCommit(tasks: readonly ActiveTask[]): Promise<CommitOutcome | undefined> {
+    if (this.exactlyOnce) return this.commit(tasks)
+    const previous = await this.settle(tasks)
+    if (previous !== undefined && !previous.ok) return previous
+    const dirty = tasks.filter((t) => t.running && t.dirty)
+    if (dirty.length === 0) return previous
+    const started = this.startTimes()
+    const prepared: Prepared[] = []
+    const offsets: TopicPartitionOffset[] = []
+    try {
+      this.step(1)
+      for (const task of dirty) prepared.push(this.prepare(task, offsets))
+      this.lap('prepare', started)
+    } catch (error) {
+      await this.rollBack(dirty)
+      const outcome: CommitOutcome = { ok: false, error, corrupted: [] }
+      this.report(started, dirty.length, outcome)
+      return outcome
+    }
+    const background: BackgroundCommit = {
+      tasks: dirty,
+      done: this.finishAtLeastOnce(prepared, offsets).then((outcome) => {
+        background.outcome = outcome
+        this.report(started, dirty.length, outcome)
+      }),
+    }
+    this.background = background
+    return previous
+  }
+
+  /**
+   * True once a background commit has failed and is waiting for `settle` (or `commit`). A failed
+   * state write counts from the moment the store dropped its buffers, before the commit's outcome
+   * is known: no record may be processed against those stores.
+   */
+  get backgroundFailed(): boolean {
+    return this.background !== undefined && (this.background.outcome?.ok === false || this.stateWriteFailed)
+  }
+
+  /**
+   * Waits for the background commit, if any. On failure, rolls back its tasks and every task of
+   * `tasks` dirtied since (their changes were made on top of it) and returns the failure, for the
+   * caller to handle like any failed commit.
+   */
+  async settle(tasks: readonly ActiveTask[]): Promise<CommitOutcome | undefined> {
+    const background = this.background
+    if (background === undefined) return undefined
+    await background.done
+    this.background = undefined
+    this.stateWriteFailed = false
+    const outcome = background.outcome!
+    if (!outcome.ok) {
+      const affected = tasks.filter((t) => t.running && (t.dirty || background.tasks.includes(t)) && !outcome.corrupted.includes(t))
+      await this.rollBack(affected)
+    }
     return outcome
   }
 
@@ -123,10 +224,13 @@ export class Checkpoint {
     const offsets: TopicPartitionOffset[] = []
     try {
       this.step(1)
+      let t = performance.now()
       for (const task of dirty) prepared.push(this.prepare(task, offsets))
+      t = this.lap('prepare', t)
       this.step(2)
       if (offsets.length > 0) await this.producer.sendOffsetsToTransaction(offsets, this.options.consumer)
       await this.producer.commitTransaction()
+      this.lap('produce', t)
       this.inTransaction = false
     } catch (error) {
       await this.rollBack(dirty)
@@ -134,10 +238,13 @@ export class Checkpoint {
     }
     // Past the point of no return: from here a failure never undoes the commit.
     this.noteCommitted(offsets)
+    let t = performance.now()
     const written = await this.writeState(prepared)
+    t = this.lap('state', t)
     try {
       this.step(4)
       await this.ensureTransaction()
+      this.lap('offsets', t)
     } catch (error) {
       return { ok: false, error: written.error ?? error, corrupted: written.corrupted }
     }
@@ -147,29 +254,48 @@ export class Checkpoint {
   private async commitAtLeastOnce(dirty: readonly ActiveTask[]): Promise<CommitOutcome> {
     const prepared: Prepared[] = []
     const offsets: TopicPartitionOffset[] = []
-    let corrupted: readonly ActiveTask[] = []
     try {
       this.step(1)
+      const t = performance.now()
       for (const task of dirty) prepared.push(this.prepare(task, offsets))
+      this.lap('prepare', t)
+    } catch (error) {
+      await this.rollBack(dirty)
+      return { ok: false, error, corrupted: [] }
+    }
+    const outcome = await this.finishAtLeastOnce(prepared, offsets)
+    if (!outcome.ok) await this.rollBack(dirty.filter((t) => !outcome.corrupted.includes(t)))
+    return outcome
+  }
+
+  /** at_least_once steps 2-4. Never throws, and never rolls back: the caller does (see the header). */
+  private async finishAtLeastOnce(prepared: readonly Prepared[], offsets: readonly TopicPartitionOffset[]): Promise<CommitOutcome> {
+    let corrupted: readonly ActiveTask[] = []
+    try {
       this.step(2)
+      let t = performance.now()
       await this.producer.flush()
+      t = this.lap('produce', t)
       const written = await this.writeState(prepared)
+      t = this.lap('state', t)
       corrupted = written.corrupted
       if (written.error !== undefined) throw written.error
       this.step(4)
       await this.options.consumer.commit(offsets)
+      this.lap('offsets', t)
     } catch (error) {
-      await this.rollBack(dirty.filter((t) => !corrupted.includes(t)))
       return { ok: false, error, corrupted }
     }
     this.noteCommitted(offsets)
-    return { ok: true, committed: dirty.length }
+    return { ok: true, committed: prepared.length }
   }
 
   /** Step 1 for one task: freeze its buffers, send its changelog records. */
   private prepare(task: ActiveTask, all: TopicPartitionOffset[]): Prepared {
     const offsets = task.commitOffsets()
     const { changelogRecords } = task.stores.prepareCommit(offsets)
+    // Processing after this point (a background commit) marks the task dirty again.
+    task.dirty = false
     for (const record of changelogRecords) this.producer.send(record)
     for (const o of offsets) all.push(o)
     return { task, offsets }
@@ -180,6 +306,7 @@ export class Checkpoint {
     try {
       this.step(3)
     } catch (error) {
+      this.stateWriteFailed = true
       for (const { task } of prepared) task.stores.discard()
       return { corrupted: prepared.map((p) => p.task), error }
     }
@@ -192,12 +319,18 @@ export class Checkpoint {
     let failure: unknown
     // One LevelDB per task: the batches are independent, so they are written concurrently (each
     // task's commit is still one atomic batch, and a failure still marks only its own task).
-    const results = await Promise.allSettled(prepared.map(({ task, offsets }) => task.stores.commit({ changelogEndOffsets, appliedOffsets: offsets })))
+    const results = await Promise.allSettled(
+      prepared.map(({ task, offsets }) =>
+        task.stores.commit({ changelogEndOffsets, appliedOffsets: offsets }).catch((error: unknown) => {
+          // The store has just dropped its buffers: flag it at once (see backgroundFailed).
+          this.stateWriteFailed = true
+          throw error
+        }),
+      ),
+    )
     results.forEach((result, i) => {
       const { task } = prepared[i]!
-      if (result.status === 'fulfilled') {
-        task.dirty = false
-      } else {
+      if (result.status === 'rejected') {
         corrupted.push(task)
         failure ??= result.reason
       }
@@ -211,6 +344,7 @@ export class Checkpoint {
    * the committed offsets, so the input is read again.
    */
   async rollBack(tasks: readonly ActiveTask[]): Promise<void> {
+    await this.quiesce()
     if (this.exactlyOnce && this.inTransaction) {
       this.inTransaction = false
       try {
@@ -233,6 +367,7 @@ export class Checkpoint {
     for (const tp of partitions) {
       const offset = this.committed(tp)
       if (offset === undefined) continue
+      this.rewound.add(key(tp))
       try {
         this.options.consumer.seek({ topic: tp.topic, partition: tp.partition, offset })
       } catch (error) {
@@ -241,10 +376,35 @@ export class Checkpoint {
     }
   }
 
+  /**
+   * The partitions rewound since the last call ("topic\u0000partition"). Records a poll returned
+   * before their partition was rewound are stale: the loop drops them, the next poll re-reads.
+   */
+  takeRewound(): ReadonlySet<string> {
+    const rewound = this.rewound
+    if (rewound.size > 0) this.rewound = new Set()
+    return rewound
+  }
+
   /** Closes the producer; an open (empty or uncommitted) transaction is aborted. */
   async close(): Promise<void> {
+    await this.quiesce()
     this.inTransaction = false
     await this.producer.close()
+  }
+
+  /**
+   * Waits for a background commit without acting on its outcome: for paths that roll back or close
+   * anyway (a failed commit's tasks are rolled back by them, or closed).
+   */
+  async quiesce(): Promise<void> {
+    const background = this.background
+    if (background === undefined) return
+    await background.done
+    if (this.background === background) {
+      this.background = undefined
+      this.stateWriteFailed = false
+    }
   }
 
   private async replaceProducer(): Promise<void> {
@@ -253,9 +413,35 @@ export class Checkpoint {
     this.options.collector.use(this.producer)
   }
 
+  private startTimes(): number {
+    this.times = { prepare: 0, produce: 0, state: 0, offsets: 0 }
+    return performance.now()
+  }
+
+  private report(started: number, tasks: number, outcome: CommitOutcome): void {
+    const durationMs = performance.now() - started
+    this.options.metrics?.commitCompleted(durationMs, outcome.ok)
+    this.options.logger.debug({ tasks, ok: outcome.ok, durationMs: Math.round(durationMs), stepMs: roundTimes(this.times) }, 'commit')
+  }
+
+  /** Adds the time since `since` to a step; returns now. */
+  private lap(step: keyof StepTimes, since: number): number {
+    const now = performance.now()
+    this.times[step] += now - since
+    return now
+  }
+
   private step(step: number): void {
     this.options.faults?.beforeStep?.(step, this.options.guarantee)
   }
+}
+
+function roundTimes(times: StepTimes): StepTimes {
+  return { prepare: Math.round(times.prepare * 10) / 10, produce: Math.round(times.produce * 10) / 10, state: Math.round(times.state * 10) / 10, offsets: Math.round(times.offsets * 10) / 10 }
+}
+
+export function partitionKey(tp: TopicPartition): string {
+  return key(tp)
 }
 
 function key(tp: TopicPartition): string {

@@ -17,7 +17,7 @@ import { ProducerCollector } from './app/producer-collector'
 import type { StreamErrorHandlers } from './errors/error-handlers'
 import { planTopics, type TopicPlan } from './app/topic-plan'
 import type { BrokerAdmin, GroupConsumer, PartitionReader, ProducerOptions } from './broker/broker'
-import { Checkpoint } from './checkpoint'
+import { Checkpoint, partitionKey } from './checkpoint'
 import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } from './streams-config'
 import { TaskManager } from './task-manager'
 import { loggableError } from './app/loggable-error'
@@ -207,13 +207,19 @@ export class StreamsApp {
     let lastLag = 0
     try {
       while (!this.stopping) {
-        const records = await consumer.poll(maxBatchRecords, tasks.backlog > 0 ? 0 : maxBatchWaitMs)
+        let records = await consumer.poll(maxBatchRecords, tasks.backlog > 0 ? 0 : maxBatchWaitMs)
+        checkpoint.takeRewound()
         await tasks.restorePending()
         // The embedded group assigns within the first poll; a Kafka member waits for its first assignment.
         if (this.state === 'REBALANCING' && tasks.restoring === 0 && (tasks.assignmentSeen || brokerKind === 'embedded')) {
           this.machine.moveTo('RUNNING')
         }
         await checkpoint.ensureTransaction()
+        // Nothing is processed on top of a failed background commit: it is rolled back first.
+        await tasks.settleFailedCommit()
+        // A partition rewound since the poll returned (a failed commit rolled back) is read again.
+        const rewound = checkpoint.takeRewound()
+        if (rewound.size > 0) records = records.filter((r) => !rewound.has(partitionKey(r)))
         tasks.route(records)
         const processed = await tasks.process()
         tasks.punctuate(Date.now())
@@ -221,7 +227,7 @@ export class StreamsApp {
           // Measured from the commit's start (as Kafka Streams does): the period is the interval,
           // not the interval plus the commit's duration.
           const commitStarted = Date.now()
-          await tasks.commit()
+          await tasks.startCommit()
           lastCommit = commitStarted
         }
         if (processed > 0 && this.logger.isLevelEnabled('trace')) this.logger.trace({ fetched: records.length, processed }, 'batch')

@@ -95,6 +95,8 @@ export class TaskManager implements RebalanceListener {
     this.options.onRebalance()
     this.options.logger.warn({ partitions: partitions.length }, 'partitions lost: their tasks close without committing')
     const lost = this.affected(partitions)
+    // A background commit may still be writing these tasks' state: let it end before they close.
+    await this.options.checkpoint.quiesce()
     if (this.options.config.processingGuarantee === 'exactly_once') {
       // The open transaction holds the lost tasks' output too: abort it; the others redo their part.
       await this.options.checkpoint.rollBack(this.running().filter((t) => t.dirty && !lost.includes(t)))
@@ -188,6 +190,19 @@ export class TaskManager implements RebalanceListener {
 
   async commit(): Promise<void> {
     await this.handle(await this.options.checkpoint.commit(this.running()))
+  }
+
+  /** The loop's periodic commit: at_least_once finishes it in the background (checkpoint.ts). */
+  async startCommit(): Promise<void> {
+    const outcome = await this.options.checkpoint.startCommit(this.running())
+    if (outcome !== undefined) await this.handle(outcome)
+  }
+
+  /** Acts on a failed background commit before anything is processed on top of it. */
+  async settleFailedCommit(): Promise<void> {
+    if (!this.options.checkpoint.backgroundFailed) return
+    const outcome = await this.options.checkpoint.settle(this.running())
+    if (outcome !== undefined) await this.handle(outcome)
   }
 
   /** Closes every task: committed first when `clean`, otherwise rolled back. */
