@@ -55,7 +55,6 @@ export class ActiveTask {
   private task: StreamTask | undefined
   private readonly inboxes: PartitionInbox[]
   private readonly inboxByTopic = new Map<string, PartitionInbox>()
-  private readonly one: BrokerRecord[] = []
   private lateSeen = 0
 
   private constructor(
@@ -199,10 +198,7 @@ export class ActiveTask {
         const next = inbox.next(this.stores.dedup)
         // A skipped duplicate moves the commit position: worth a commit like a processed record.
         if (inbox.skipped !== skipped) this.dirty = true
-        if (next !== undefined) {
-          this.one[0] = next
-          task.enqueue(this.one)
-        }
+        if (next !== undefined) task.enqueueOne(next)
       }
       if (inbox.head !== undefined) live = true
     }

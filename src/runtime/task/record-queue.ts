@@ -25,6 +25,10 @@ export class RecordQueue {
     for (const r of records) this.records.push(r)
   }
 
+  push(record: BrokerRecord): void {
+    this.records.push(record)
+  }
+
   get size(): number {
     return this.records.length - this.next
   }

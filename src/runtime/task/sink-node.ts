@@ -1,5 +1,6 @@
 import { ProcessingError } from '../../errors'
 import type { StreamRecord } from '../../processors/stream-record'
+import { stringSerde } from '../../serdes/string-serde'
 import type { AnySerializer, RecordContext, SinkNodeSpec } from '../../topology/node-spec'
 import type { RuntimeNode } from './runtime-node'
 import { safeReason } from './source-node'
@@ -10,12 +11,15 @@ import type { TaskContext } from './task-context'
 export class SinkNode implements RuntimeNode {
   /** The fixed topic, with a repartition topic's application-id prefix applied. */
   private readonly fixedTopic: string | undefined
+  /** Keys are written with the built-in string serde. */
+  private readonly stringKeys: boolean
 
   constructor(
     private readonly spec: SinkNodeSpec,
     private readonly task: TaskContext,
   ) {
     this.fixedTopic = typeof spec.topic === 'string' ? resolveTopicName(spec.topic, spec.internal, task.applicationId) : undefined
+    this.stringKeys = spec.keySerde === (stringSerde as unknown)
   }
 
   get name(): string {
@@ -25,7 +29,7 @@ export class SinkNode implements RuntimeNode {
   process(record: StreamRecord<unknown, unknown>): void {
     this.task.currentNode = this.spec.name
     const topic = this.fixedTopic ?? this.extractTopic(record)
-    const key = record.key === null || record.key === undefined ? null : this.encode('key', this.spec.keySerde, record.key, topic)
+    const key = record.key === null || record.key === undefined ? null : this.encodeKey(record.key, topic)
     const value =
       record.value === null || record.value === undefined ? null : this.encode('value', this.spec.valueSerde, record.value, topic)
     const partition = this.spec.partitioner === undefined ? undefined : this.partition(topic, record)
@@ -67,6 +71,17 @@ export class SinkNode implements RuntimeNode {
       )
     }
     return partition
+  }
+
+  /**
+   * A key that passed through unchanged from the input is written as the bytes it was read from,
+   * when both ends use the string serde and those bytes round-trip: decoding them made no U+FFFD,
+   * so they were valid UTF-8 and encoding the string again gives them back exactly.
+   */
+  private encodeKey(key: unknown, topic: string): Buffer {
+    const raw = this.task.currentRawKey
+    if (raw != null && this.stringKeys && key === this.task.currentRecord?.key && (key as string).indexOf('\uFFFD') === -1) return raw
+    return this.encode('key', this.spec.keySerde, key, topic)
   }
 
   private encode(part: 'key' | 'value', serde: AnySerializer, data: unknown, topic: string): Buffer {

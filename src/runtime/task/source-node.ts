@@ -1,6 +1,7 @@
 import { isStreamfoldError, ProcessingError } from '../../errors'
 import type { StreamRecord } from '../../processors/stream-record'
 import { RecordHeaders } from '../../record-headers'
+import { stringSerde } from '../../serdes/string-serde'
 import type { ConsumedRecord, SourceNodeSpec } from '../../topology/node-spec'
 import type { BrokerRecord } from '../broker/broker'
 import type { RuntimeNode } from './runtime-node'
@@ -11,12 +12,16 @@ import type { TaskContext } from './task-context'
  * children. Errors name the record's coordinates and never its contents.
  */
 export class SourceNode implements RuntimeNode {
+  /** Keys are read with the built-in string serde (see TaskContext.currentRawKey). */
+  readonly stringKeys: boolean
   private children: readonly RuntimeNode[] = []
 
   constructor(
     private readonly spec: SourceNodeSpec,
     private readonly task: TaskContext,
-  ) {}
+  ) {
+    this.stringKeys = spec.keySerde === (stringSerde as unknown)
+  }
 
   get name(): string {
     return this.spec.name

@@ -91,13 +91,16 @@ export class StreamTask {
   }
 
   enqueue(records: readonly BrokerRecord[]): void {
-    for (const record of records) {
-      const queue = this.queueByTopic.get(record.topic)
-      if (queue === undefined) {
-        throw new StreamfoldError('ILLEGAL_STATE', `Task ${this.id} does not read topic ${record.topic}`, { taskId: this.id, topic: record.topic })
-      }
-      queue.add([record])
+    for (const record of records) this.enqueueOne(record)
+  }
+
+  /** Queues one record (the runtime feeds one record per partition at a time). */
+  enqueueOne(record: BrokerRecord): void {
+    const queue = this.queueByTopic.get(record.topic)
+    if (queue === undefined) {
+      throw new StreamfoldError('ILLEGAL_STATE', `Task ${this.id} does not read topic ${record.topic}`, { taskId: this.id, topic: record.topic })
     }
+    queue.push(record)
   }
 
   /** Records waiting to be processed. */
@@ -119,6 +122,7 @@ export class StreamTask {
     const record = queue.poll()
     if (record.timestamp > this.ctx.streamTime) this.ctx.streamTime = record.timestamp
     this.ctx.currentRecord = record
+    this.ctx.currentRawKey = queue.source.stringKeys ? raw.key : undefined
     this.ctx.currentNode = queue.source.name
     try {
       queue.source.process(record)
@@ -126,6 +130,7 @@ export class StreamTask {
       this.onProcessingError(error, raw)
     } finally {
       this.ctx.currentRecord = undefined
+      this.ctx.currentRawKey = undefined
     }
     return true
   }
@@ -165,6 +170,7 @@ export class StreamTask {
   private readonly runPunctuator = (nodeName: string, punctuator: Punctuator, now: number): void => {
     this.ctx.currentNode = nodeName
     this.ctx.currentRecord = undefined
+    this.ctx.currentRawKey = undefined
     try {
       punctuator(now)
     } catch (error) {

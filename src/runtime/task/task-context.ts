@@ -1,6 +1,6 @@
 import type { Logger } from '../../logger'
 import type { DropReason } from '../../processors/internal-context'
-import type { RecordMetadata } from '../../processors/processor'
+import type { ConsumedRecord } from '../../topology/node-spec'
 import type { RecordCollector } from './record-collector'
 import type { PunctuationQueue } from './punctuation-queue'
 
@@ -15,8 +15,13 @@ export type StoreLookup = (name: string) => unknown
 export class TaskContext {
   /** The node running right now, for error coordinates. */
   currentNode = ''
-  /** Coordinates of the input record being processed; undefined inside a punctuator. */
-  currentRecord: RecordMetadata | undefined
+  /** The input record being processed (its coordinates); undefined inside a punctuator. */
+  currentRecord: ConsumedRecord<unknown, unknown> | undefined
+  /**
+   * The input bytes of the current record's key, when its source reads keys with the string serde
+   * (a sink writing the same key with the same serde may reuse them); undefined otherwise.
+   */
+  currentRawKey: Buffer | null | undefined
   /** Largest record timestamp processed so far; -1 before the first record. */
   streamTime = -1
   /** Records built-in processors dropped, by reason (late records, null keys, ...). */
