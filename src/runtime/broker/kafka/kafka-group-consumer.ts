@@ -121,11 +121,20 @@ export class KafkaGroupConsumer implements GroupConsumer {
     }
     await this.serveRebalances()
     const records: BrokerRecord[] = []
+    // A fetch returns runs of one partition: look ownership up once per run, not per record.
+    let topic: string | undefined
+    let partition = -1
+    let keep = false
     for (const m of messages) {
-      // Kept only if the partition is still ours from the same assignment: a partition revoked,
-      // or revoked and given back, during this fetch restarts from the committed offset.
-      const since = this.owned.get(partitionKey(m))?.since
-      if (since !== undefined && since <= fetchedIn) records.push(toBrokerRecord(m))
+      if (m.partition !== partition || m.topic !== topic) {
+        topic = m.topic
+        partition = m.partition
+        // Kept only if the partition is still ours from the same assignment: a partition revoked,
+        // or revoked and given back, during this fetch restarts from the committed offset.
+        const since = this.owned.get(partitionKey(m))?.since
+        keep = since !== undefined && since <= fetchedIn
+      }
+      if (keep) records.push(toBrokerRecord(m))
     }
     return records
   }

@@ -29,9 +29,26 @@ function toHeaderEntries(list: NonNullable<NativeMessage['headers']>): HeaderEnt
   return out
 }
 
+/** The last list converted, as [name, value, name, value, ...]: the runtime sends one commit's
+ *  changelog records with one shared header list. The binding only reads the converted list. */
+let lastFlat: (string | Buffer)[] = []
+let lastNative: Array<Record<string, Buffer>> | undefined
+
 export function toNativeHeaders(headers: readonly HeaderEntry[]): Array<Record<string, Buffer>> | undefined {
   if (headers.length === 0) return undefined
-  return headers.map(([k, v]) => ({ [k]: v }))
+  if (sameAsLast(headers)) return lastNative
+  lastFlat = headers.flat()
+  lastNative = headers.map(([k, v]) => ({ [k]: v }))
+  return lastNative
+}
+
+function sameAsLast(headers: readonly HeaderEntry[]): boolean {
+  if (headers.length * 2 !== lastFlat.length) return false
+  for (let i = 0; i < headers.length; i++) {
+    const [name, value] = headers[i]!
+    if (name !== lastFlat[2 * i] || value !== lastFlat[2 * i + 1]) return false
+  }
+  return true
 }
 
 function toBuffer(v: Buffer | string | null | undefined): Buffer | null {
