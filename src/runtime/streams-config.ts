@@ -8,6 +8,7 @@ import path from 'node:path'
 import type { RestoreListener } from '../changelog/changelog-restorer'
 import { StreamfoldError } from '../errors'
 import { createLogger, type Logger } from '../logger'
+import { StateMemory } from '../state/memory-budget'
 import type { Broker, BrokerRecord } from './broker/broker'
 import type { StreamsMetrics } from './observability/streams-metrics'
 import type { EmbeddedBrokerOptions } from './broker/embedded/embedded-broker'
@@ -71,6 +72,16 @@ export interface StreamsConfig {
   readonly heartbeatIntervalMs?: number
   /** Kafka's max.poll.interval.ms: the longest pause between polls (restores run between polls). */
   readonly maxPollIntervalMs?: number
+  /**
+   * Bytes of all state stores' record caches together, over every task (Kafka Streams'
+   * statestore.cache.max.bytes); 0 disables caching. Default 10485760 (10 MiB).
+   */
+  readonly cacheMaxBytes?: number
+  /**
+   * LevelDB memory of each task database: a third block cache, a third write buffer (two while one
+   * is flushed). Default 3145728 (3 MiB); at least 196608.
+   */
+  readonly taskDbMemoryBytes?: number
   /** Default: pino at info on stdout. */
   readonly logger?: Logger
   /** Default: fail on every error (Kafka Streams' default). With a `production` handler (as
@@ -97,6 +108,8 @@ export interface ResolvedStreamsConfig {
   readonly sessionTimeoutMs: number | undefined
   readonly heartbeatIntervalMs: number | undefined
   readonly maxPollIntervalMs: number | undefined
+  /** The record-cache pool and LevelDB sizes the app's tasks share. */
+  readonly stateMemory: StateMemory
   readonly logger: Logger
   readonly errorHandlers: RecordErrorHandlers & Partial<ProductionErrorHandler>
   readonly onRestore: RestoreListener | undefined
@@ -131,6 +144,7 @@ export function resolveStreamsConfig(config: StreamsConfig): ResolvedStreamsConf
     sessionTimeoutMs: optionalCount('sessionTimeoutMs', config.sessionTimeoutMs, 1),
     heartbeatIntervalMs: optionalCount('heartbeatIntervalMs', config.heartbeatIntervalMs, 1),
     maxPollIntervalMs: optionalCount('maxPollIntervalMs', config.maxPollIntervalMs, 1),
+    stateMemory: new StateMemory({ cacheMaxBytes: config.cacheMaxBytes, taskDbMemoryBytes: config.taskDbMemoryBytes }),
     logger: config.logger ?? createLogger({ name: `streamfold:${applicationId}` }),
     errorHandlers: checkHandlers(config.errorHandlers ?? FAIL_ON_ERRORS),
     onRestore: config.onRestore,

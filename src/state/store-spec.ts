@@ -23,7 +23,10 @@ interface StoreSpecBase<K, V> {
   /** In the task's LevelDB (true) or in memory (false). Both are restored from the changelog. */
   readonly persistent: boolean
   readonly logging: StoreLogging
-  /** Bound of the store's record cache in bytes (persistent stores; 0 disables it). */
+  /**
+   * The store's own bound on its record cache in bytes (persistent stores; 0 disables the cache).
+   * Every cache also draws on the app's shared pool (`StreamsConfig.cacheMaxBytes`).
+   */
   readonly cacheMaxBytes: number
 }
 
@@ -48,7 +51,11 @@ export interface SessionStoreSpec<K, V> extends StoreSpecBase<K, V> {
 /* eslint-disable-next-line @typescript-eslint/no-explicit-any */
 export type StoreSpec<K = any, V = any> = KeyValueStoreSpec<K, V> | WindowStoreSpec<K, V> | SessionStoreSpec<K, V>
 
-export const DEFAULT_CACHE_MAX_BYTES = 8 * 1024 * 1024
+/**
+ * No bound of the store's own: the app's pool (`StreamsConfig.cacheMaxBytes`, 10 MiB by default)
+ * bounds every cache of every task together, as Kafka Streams' `statestore.cache.max.bytes`.
+ */
+export const DEFAULT_CACHE_MAX_BYTES = Number.MAX_SAFE_INTEGER
 
 export interface StoreOptions<K, V> {
   readonly name: string
@@ -58,6 +65,7 @@ export interface StoreOptions<K, V> {
   readonly persistent?: boolean
   /** Default true; an object enables logging with extra changelog topic configs. */
   readonly logging?: boolean | { readonly topicConfig: Readonly<Record<string, string>> }
+  /** The store's own record-cache bound in bytes; 0 disables caching. Default: only the app's pool. */
   readonly cacheMaxBytes?: number
 }
 

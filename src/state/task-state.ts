@@ -10,7 +10,9 @@ import { changelogTopicName } from '../changelog/changelog-topic'
 import { BytesStore } from './bytes-store'
 import { DedupStore } from './dedup-store'
 import { DEDUP_IDS_PREFIX, DEDUP_STORE_NAME } from './key-space'
+import { defaultStateMemory } from './memory-budget'
 import { MemoryDb } from './memory-db'
+import { withCachePool } from './record-cache'
 import { createStore, type StoreInstance } from './store-factory'
 import { DEFAULT_CACHE_MAX_BYTES } from './store-spec'
 import { TaskDb } from './task-db'
@@ -33,9 +35,10 @@ export async function openTaskState(options: TaskStoresOptions, logger: Logger):
   checkNames(options)
   if (options.stateDir === undefined) return build(options, undefined)
   const where = { stateDir: options.stateDir, applicationId: options.applicationId, taskId: options.taskId }
+  const tuning = (options.memory ?? defaultStateMemory()).taskDbTuning
   let taskDb: TaskDb | undefined
   try {
-    taskDb = await TaskDb.open(where)
+    taskDb = await TaskDb.open(where, tuning)
     return await build(options, taskDb)
   } catch (error) {
     await taskDb?.close()
@@ -46,7 +49,7 @@ export async function openTaskState(options: TaskStoresOptions, logger: Logger):
       'local state is unreadable: wiping it; stores will be rebuilt from their changelogs',
     )
     await TaskDb.wipe(TaskDb.location(where))
-    return build(options, await TaskDb.open(where))
+    return build(options, await TaskDb.open(where, tuning))
   }
 }
 
@@ -62,6 +65,11 @@ export function openInMemoryTaskState(options: TaskStoresOptions): TaskState {
   return assemble(options, undefined, new MemoryDb(), new Map(), new Map())
 }
 
+/** The stores of a task, their record caches drawing on the app's shared pool. */
+function assemble(...args: Parameters<typeof assembleStores>): TaskState {
+  return withCachePool((args[0].memory ?? defaultStateMemory()).cachePool, () => assembleStores(...args))
+}
+
 async function build(options: TaskStoresOptions, taskDb: TaskDb | undefined): Promise<TaskState> {
   const memoryDb = new MemoryDb()
   const mainDb = taskDb ?? memoryDb
@@ -70,7 +78,7 @@ async function build(options: TaskStoresOptions, taskDb: TaskDb | undefined): Pr
   return assemble(options, taskDb, memoryDb, positions, applied)
 }
 
-function assemble(
+function assembleStores(
   options: TaskStoresOptions,
   taskDb: TaskDb | undefined,
   memoryDb: MemoryDb,

@@ -33,6 +33,7 @@ import type {
 import type { DbOp } from './byte-db'
 import { DedupStore } from './dedup-store'
 import type { KeyValueStore } from './key-value-store'
+import type { StateMemory } from './memory-budget'
 import type { SessionStore } from './session-store'
 import type { StateStore, StoreKind } from './state-store'
 import type { StoreInstance } from './store-factory'
@@ -55,6 +56,8 @@ export interface TaskStoresOptions {
   /** The timestamp of the record being processed, stamped on changelog records (default: now). */
   readonly recordTimestamp?: () => number
   readonly logger?: Logger
+  /** The app's state memory (record-cache pool, LevelDB sizes); default: one shared by the process. */
+  readonly memory?: StateMemory
 }
 
 export interface PreparedCommit {

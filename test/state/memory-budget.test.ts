@@ -1,0 +1,109 @@
+import { resolveStreamsConfig, type StreamsConfig } from '../../src/runtime/streams-config'
+import { DEFAULT_STATE_CACHE_MAX_BYTES, DEFAULT_TASK_DB_MEMORY_BYTES, StateMemory } from '../../src/state/memory-budget'
+import { CachePool, RecordCache, withCachePool } from '../../src/state/record-cache'
+import { keyValueStoreSpec } from '../../src/state/store-spec'
+import { TaskDb } from '../../src/state/task-db'
+import { TaskStores } from '../../src/state/task-stores'
+import { stringSerde, uint32Serde } from './support/serdes'
+import { useTempDir } from './support/temp-dir'
+
+const counts = keyValueStoreSpec({ name: 'counts', keySerde: stringSerde, valueSerde: uint32Serde })
+const totals = keyValueStoreSpec({ name: 'totals', keySerde: stringSerde, valueSerde: uint32Serde })
+
+describe('StateMemory', () => {
+  it('defaults to a 10 MiB record-cache pool and 1.25 MiB of LevelDB per task', () => {
+    const memory = new StateMemory()
+    expect(memory.cacheMaxBytes).toBe(DEFAULT_STATE_CACHE_MAX_BYTES)
+    expect(DEFAULT_STATE_CACHE_MAX_BYTES).toBe(10 * 1024 * 1024)
+    expect(memory.taskDbMemoryBytes).toBe(DEFAULT_TASK_DB_MEMORY_BYTES)
+    expect(memory.taskDbTuning).toEqual({ cacheSize: 256 * 1024, writeBufferSize: 512 * 1024 })
+    expect(new StateMemory({ taskDbMemoryBytes: 5 * 1024 * 1024 }).taskDbTuning).toEqual({ cacheSize: 1024 * 1024, writeBufferSize: 2 * 1024 * 1024 })
+  })
+
+  it.each([
+    [{ cacheMaxBytes: -1 }, 'cacheMaxBytes'],
+    [{ cacheMaxBytes: 1.5 }, 'cacheMaxBytes'],
+    [{ cacheMaxBytes: '10MB' as unknown as number }, 'cacheMaxBytes'],
+    [{ taskDbMemoryBytes: 1000 }, 'taskDbMemoryBytes'],
+    [{ taskDbMemoryBytes: 2 ** 40 }, 'taskDbMemoryBytes'],
+  ])('rejects %p with CONFIG_INVALID naming the option', (options, option) => {
+    expect(() => new StateMemory(options)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining(`invalid ${option}`) }))
+    const config = { applicationId: 'app', ...options } as StreamsConfig
+    expect(() => resolveStreamsConfig(config)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining(`invalid ${option}`) }))
+  })
+
+  it('is resolved from StreamsConfig, one per app', () => {
+    const a = resolveStreamsConfig({ applicationId: 'app', cacheMaxBytes: 0, taskDbMemoryBytes: 2_000_000 })
+    expect(a.stateMemory.cacheMaxBytes).toBe(0)
+    expect(a.stateMemory.taskDbTuning).toEqual({ cacheSize: 400_000, writeBufferSize: 800_000 })
+    const b = resolveStreamsConfig({ applicationId: 'app' })
+    expect(b.stateMemory).not.toBe(a.stateMemory)
+    expect(b.stateMemory.cacheMaxBytes).toBe(DEFAULT_STATE_CACHE_MAX_BYTES)
+  })
+})
+
+describe('tasks under one StateMemory', () => {
+  const dir = useTempDir()
+  afterEach(() => jest.restoreAllMocks())
+  const open = (taskId: string, memory: StateMemory): Promise<TaskStores> =>
+    TaskStores.open({ applicationId: 'app', taskId, stateDir: dir(), changelogPartition: Number(taskId.split('_')[1]), stores: [counts, totals], memory })
+
+  it("hands each task database the budget's LevelDB tuning", async () => {
+    const spy = jest.spyOn(TaskDb, 'open')
+    const memory = new StateMemory({ taskDbMemoryBytes: 1_000_000 })
+    const tasks = [await open('0_0', memory), await open('0_1', memory)]
+    expect(spy).toHaveBeenCalledTimes(2)
+    for (const call of spy.mock.calls) expect(call[1]).toEqual({ cacheSize: 200_000, writeBufferSize: 400_000 })
+    for (const task of tasks) await task.close()
+  })
+
+  it('keeps the record caches of every store of every task within the shared pool', async () => {
+    const memory = new StateMemory({ cacheMaxBytes: 64 * 1024 })
+    const tasks = [await open('0_0', memory), await open('0_1', memory)]
+    const stores = tasks.flatMap((t) => [t.getKeyValueStore<string, number>('counts'), t.getKeyValueStore<string, number>('totals')])
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 2000; i++) {
+        const store = stores[i % stores.length]!
+        store.put(`key-${i}`, (store.get(`key-${i}`) ?? 0) + 1)
+      }
+      for (const [p, task] of tasks.entries()) {
+        task.prepareCommit([{ topic: 'in', partition: p, offset: round + 1 }])
+        await task.commit()
+      }
+      expect(memory.cachePool.bytes).toBeGreaterThan(0)
+      expect(memory.cachePool.bytes).toBeLessThanOrEqual(64 * 1024)
+    }
+    // Committed values are still read right, through the caches or past them.
+    for (let i = 0; i < 2000; i++) expect(stores[i % stores.length]!.get(`key-${i}`)).toBe(3)
+    expect(memory.cachePool.bytes).toBeLessThanOrEqual(64 * 1024)
+    for (const task of tasks) await task.close()
+    expect(memory.cachePool.bytes).toBe(0)
+  })
+})
+
+describe('CachePool', () => {
+  it('an insert that overflows the pool evicts from the largest cache when its own holds less than its share', () => {
+    const pool = new CachePool(20_000)
+    const [a, b] = withCachePool(pool, () => [new RecordCache(Number.MAX_SAFE_INTEGER), new RecordCache(Number.MAX_SAFE_INTEGER)])
+    for (let i = 0; i < 40; i++) a!.set(`a${i}`, Buffer.alloc(16))
+    const aBefore = a!.sizeBytes
+    for (let i = 0; i < 40; i++) b!.set(`b${i}`, Buffer.alloc(16))
+    expect(pool.bytes).toBeLessThanOrEqual(20_000)
+    expect(pool.bytes).toBe(a!.sizeBytes + b!.sizeBytes)
+    // b grew to an even share, taken from the idle a, and then evicted from itself.
+    expect(a!.sizeBytes).toBeLessThan(aBefore)
+    expect(b!.sizeBytes).toBeGreaterThan(0.35 * pool.maxBytes)
+    expect(a!.sizeBytes).toBeGreaterThan(0.35 * pool.maxBytes)
+    expect(b!.get('b39')).toEqual(Buffer.alloc(16))
+    const aNow = a!.sizeBytes
+    for (let i = 40; i < 80; i++) b!.set(`b${i}`, Buffer.alloc(16))
+    expect(a!.sizeBytes).toBe(aNow)
+    expect(pool.bytes).toBeLessThanOrEqual(20_000)
+  })
+
+  it('a pool of 0 bytes caches nothing', () => {
+    const cache = withCachePool(new CachePool(0), () => new RecordCache(Number.MAX_SAFE_INTEGER))
+    cache.set('k', null)
+    expect(cache.size).toBe(0)
+  })
+})
