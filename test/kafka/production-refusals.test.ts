@@ -92,7 +92,7 @@ describe('Kafka adapter: records refused for good go to onRecordFailure (mock cl
     await producer.close()
   })
 
-  it("drops a record refused in its delivery report on 'continue' (plain producer): the record came back as the opaque", async () => {
+  it("drops a record refused in its delivery report on 'continue' (plain producer): the record is found among those sent since the last flush", async () => {
     const topic = kafka.uniqueTopic('dr-skip')
     await kafka.createTopic(topic, 1)
     const { calls, onRecordFailure } = recorder('continue')
@@ -110,6 +110,27 @@ describe('Kafka adapter: records refused for good go to onRecordFailure (mock cl
     expect(calls[0]!.error.message).toContain(`librdkafka code ${INVALID_RECORD}`)
     expect(calls[0]!.error.message).not.toContain('secret')
     // librdkafka bumped the idempotent epoch and goes on.
+    producer.send(outgoing(topic, 'k', 'after', { partition: 0 }))
+    await producer.flush()
+    expect(await values(topic)).toEqual(['before', 'after'])
+    await producer.close()
+  })
+
+  it('hands every record of a refused batch to the handler before flush resolves, beyond the 100 reports the binding dispatches per loop turn', async () => {
+    const topic = kafka.uniqueTopic('dr-many')
+    await kafka.createTopic(topic, 1)
+    const { calls, onRecordFailure } = recorder('continue')
+    const producer = broker().producer({ onRecordFailure })
+    await producer.connect()
+    producer.send(outgoing(topic, 'k', 'before', { partition: 0 }))
+    await producer.flush()
+    await kafka.failProduce(topic, 0, INVALID_RECORD)
+    // Sent in one go: one produce batch, refused as a whole.
+    const refused = Array.from({ length: 250 }, (_, i) => outgoing(topic, `k${i}`, `refused-${i}`, { partition: 0 }))
+    for (const r of refused) producer.send(r)
+    await producer.flush()
+    expect(calls).toHaveLength(refused.length)
+    expect(new Set(calls.map((c) => c.record))).toEqual(new Set(refused))
     producer.send(outgoing(topic, 'k', 'after', { partition: 0 }))
     await producer.flush()
     expect(await values(topic)).toEqual(['before', 'after'])

@@ -49,6 +49,17 @@ function keepEmpty(b: Buffer | null): Buffer | null {
   return b !== null && b.length === 0 ? EMPTY : b
 }
 const COMMIT_ATTEMPTS = 3
+
+/**
+ * The timeout of the n-th native flush call of one flush(). librdkafka's flush waits for its
+ * report queue in slices of up to 10 ms and checks the count of unfinished records only between
+ * slices; without a report per record nothing ends a slice early, so a flush(30 s) returned 10 ms
+ * after the last acknowledgement (measured on the mock: 3000 records, p50 10.3 ms, against 1.5-1.8
+ * ms in 1 ms slices). Short slices first; longer ones once the wait is long anyway, to not spin.
+ */
+function flushSliceMs(n: number): number {
+  return Math.min(10, 1 + Math.floor(n / 20))
+}
 /** librdkafka's default message.max.bytes: produce() refuses larger records at once. */
 const RDKAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_000_000
 
@@ -116,12 +127,12 @@ export class KafkaProducer implements BrokerProducer {
   async flush(): Promise<void> {
     this.requireReady('flush')
     let flushed = 0
-    for (;;) {
+    for (let slice = 0; ; slice++) {
       this.drainBacklog()
       flushed = this.sent?.length ?? 0
       // Sends what linger.ms holds back and returns when every record is acknowledged or failed. A
       // timeout only means "not yet": librdkafka itself fails each record after message.timeout.ms.
-      const done = await call((cb) => this.client.flush(this.ctx.operationTimeoutMs, cb)).then(
+      const done = await call((cb) => this.client.flush(flushSliceMs(slice), cb)).then(
         () => true,
         (error: unknown) => {
           if (asNative(error)?.code === ERR.TIMED_OUT) return false
