@@ -82,23 +82,25 @@ export class ChangelogRecordDecoder {
   private lastOffsets: readonly TopicPartitionOffset[] | undefined
 
   decode(record: BrokerRecord): DecodedChangelogRecord {
+    const { key, value, timestamp, offset } = this.entry(record)
+    return { key, value, timestamp, offset, sourceOffsets: this.sourceOffsets(record) }
+  }
+
+  /** The record itself as a store change (restore's path: no object per record); throws without a key. */
+  entry(record: BrokerRecord): BrokerRecord & ChangelogEntry {
     if (record.key === null) {
       throw new StreamfoldError('RESTORE_FAILED', 'changelog record without a key', coordinates(record))
     }
-    return {
-      key: record.key,
-      value: record.value,
-      timestamp: record.timestamp,
-      offset: record.offset,
-      sourceOffsets: this.sourceOffsets(record),
-    }
+    return record as BrokerRecord & ChangelogEntry
   }
 
-  private sourceOffsets(record: BrokerRecord): readonly TopicPartitionOffset[] | undefined {
+  /** The decoded `__src` header; undefined without one (the record is then always applied). */
+  sourceOffsets(record: BrokerRecord): readonly TopicPartitionOffset[] | undefined {
     let header: Buffer | undefined
-    for (const [name, value] of record.headers) if (name === SOURCE_OFFSETS_HEADER) header = value
+    const headers = record.headers
+    for (let i = 0; i < headers.length; i++) if (headers[i]![0] === SOURCE_OFFSETS_HEADER) header = headers[i]![1]
     if (header === undefined) return undefined
-    if (this.lastHeader !== undefined && this.lastHeader.equals(header)) return this.lastOffsets
+    if (this.lastHeader !== undefined && sameBytes(this.lastHeader, header)) return this.lastOffsets
     try {
       this.lastOffsets = Object.freeze(decodeSourceOffsets(header))
     } catch (error) {
@@ -110,6 +112,15 @@ export class ChangelogRecordDecoder {
     this.lastHeader = header
     return this.lastOffsets
   }
+}
+
+/** Buffer.equals for the short `__src` values: a byte loop costs less than the native call. */
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  const n = a.length
+  if (n !== b.length) return false
+  if (n > 64) return a.equals(b)
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
 function coordinates(record: BrokerRecord): { topic: string; partition: number; offset: number } {

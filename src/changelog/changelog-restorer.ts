@@ -107,15 +107,15 @@ async function restoreOne(
   const restoreChunk = async (records: readonly BrokerRecord[]): Promise<void> => {
     const entries: ChangelogEntry[] = []
     for (const record of records) {
-      const decoded = decoder.decode(record)
-      const src = decoded.sourceOffsets
+      const entry = decoder.entry(record)
+      const src = decoder.sourceOffsets(record)
       let apply = true
       if (src !== undefined) {
         const known = verdicts.get(src)
         apply = known ?? isCommitted(src, committed)
         if (known === undefined) verdicts.set(src, apply)
       }
-      if (apply) entries.push(decoded)
+      if (apply) entries.push(entry)
     }
     const last = records[records.length - 1]
     if (last === undefined) return
