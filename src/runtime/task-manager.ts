@@ -108,8 +108,13 @@ export class TaskManager implements RebalanceListener {
   async restorePending(): Promise<void> {
     // Commit first: no transaction stays open (toward its timeout) while a long restore runs.
     if (this.pending.length > 0) await this.commit()
-    while (this.pending.length > 0) {
-      const task = this.pending.shift()!
+    await this.restoreQueued(() => true)
+  }
+
+  /** Restores the queued tasks that `which` selects (a task rebuilt meanwhile keeps its id). */
+  private async restoreQueued(which: (task: ActiveTask) => boolean): Promise<void> {
+    for (let i = this.pending.findIndex(which); i >= 0; i = this.pending.findIndex(which)) {
+      const task = this.pending.splice(i, 1)[0]!
       if (this.tasks.get(task.id) !== task) continue // dropped meanwhile
       const committed = await this.options.consumer.committed(task.inputs)
       try {
@@ -232,6 +237,11 @@ export class TaskManager implements RebalanceListener {
       await task.close().catch(() => undefined)
       await this.replace(task)
     }
+    // Restored now, not at the loop's next turn: their commit is in the changelog and the group's
+    // offsets, and a task closed before its restore (the app closing, a revocation) would leave
+    // its LevelDB one commit behind. Nothing uncommitted is pending here, so no commit comes first.
+    const rebuilt = new Set(outcome.corrupted.map((t) => t.id))
+    await this.restoreQueued((t) => rebuilt.has(t.id))
     if (this.commitFailures >= MAX_COMMIT_FAILURES) throw commitFailed(outcome)
   }
 
