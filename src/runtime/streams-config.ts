@@ -77,11 +77,10 @@ export interface StreamsConfig {
    * statestore.cache.max.bytes); 0 disables caching. Default 10485760 (10 MiB).
    */
   readonly cacheMaxBytes?: number
-  /**
-   * LevelDB memory of each task database: a third block cache, a third write buffer (two while one
-   * is flushed). Default 3145728 (3 MiB); at least 196608.
-   */
-  readonly taskDbMemoryBytes?: number
+  /** LevelDB block cache of each task database. Default 262144 (256 KiB). */
+  readonly taskDbCacheBytes?: number
+  /** LevelDB write buffer (memtable) of each task database; at least 65536. Default 4194304 (4 MiB). */
+  readonly taskDbWriteBufferBytes?: number
   /** Default: pino at info on stdout. */
   readonly logger?: Logger
   /** Default: fail on every error (Kafka Streams' default). With a `production` handler (as
@@ -144,7 +143,11 @@ export function resolveStreamsConfig(config: StreamsConfig): ResolvedStreamsConf
     sessionTimeoutMs: optionalCount('sessionTimeoutMs', config.sessionTimeoutMs, 1),
     heartbeatIntervalMs: optionalCount('heartbeatIntervalMs', config.heartbeatIntervalMs, 1),
     maxPollIntervalMs: optionalCount('maxPollIntervalMs', config.maxPollIntervalMs, 1),
-    stateMemory: new StateMemory({ cacheMaxBytes: config.cacheMaxBytes, taskDbMemoryBytes: config.taskDbMemoryBytes }),
+    stateMemory: new StateMemory({
+      cacheMaxBytes: config.cacheMaxBytes,
+      taskDbCacheBytes: config.taskDbCacheBytes,
+      taskDbWriteBufferBytes: config.taskDbWriteBufferBytes,
+    }),
     logger: config.logger ?? createLogger({ name: `streamfold:${applicationId}` }),
     errorHandlers: checkHandlers(config.errorHandlers ?? FAIL_ON_ERRORS),
     onRestore: config.onRestore,

@@ -3,13 +3,12 @@
  *
  * - the record caches of every store of every task draw on one pool of `cacheMaxBytes` (Kafka
  *   Streams' `statestore.cache.max.bytes`, whose 10 MiB default this keeps);
- * - each task database gets `taskDbMemoryBytes` of LevelDB memory: a fifth for its block cache and
- *   two fifths for its write buffer (the memtable; a second one exists while the first is flushed).
+ * - each task database gets a LevelDB block cache of `taskDbCacheBytes` and a write buffer (the
+ *   memtable; a second one exists while the first is flushed) of `taskDbWriteBufferBytes`.
  *
  * LevelDB's caches are per database and fixed when it opens (classic-level cannot share one, as a
  * RocksDB Cache is shared across stores), and tasks open one after another, so an app-wide LevelDB
- * figure cannot be divided fairly at open time: the LevelDB part is per task, its total is
- * `taskDbMemoryBytes` times the tasks open.
+ * figure cannot be divided fairly at open time: the LevelDB part is per task.
  */
 import { StreamfoldError } from '../errors'
 import { CachePool } from './record-cache'
@@ -20,35 +19,44 @@ const MIB = 1024 * 1024
 /** Record caches of all stores and tasks together. */
 export const DEFAULT_STATE_CACHE_MAX_BYTES = 10 * MIB
 /**
- * LevelDB memory per task database: a 256 KiB block cache and 512 KiB write buffers. LevelDB's
- * own defaults (8 MiB block cache, 4 MiB write buffer) took up to 16 MiB per task, yet random
+ * LevelDB block cache per task. LevelDB's default, 8 MiB, took 128 MiB over 16 tasks, yet random
  * reads over a large store miss a cache of any of these sizes alike (measured at 10M keys over 16
  * tasks: CPU per getSync the same with 0.25-8 MiB caches, peak RSS 16 MiB lower per MiB less).
  */
-export const DEFAULT_TASK_DB_MEMORY_BYTES = 1280 * 1024
-/** LevelDB raises a write buffer below 64 KiB to 64 KiB: two fifths of this. */
-const MIN_TASK_DB_MEMORY_BYTES = 160 * 1024
+export const DEFAULT_TASK_DB_CACHE_BYTES = 256 * 1024
+/**
+ * LevelDB's default write buffer. It fills only under writes, and 512 KiB measured restores 1.3x
+ * slower (more level-0 files and compactions), with no RSS gain in the rss-10m benchmark.
+ */
+export const DEFAULT_TASK_DB_WRITE_BUFFER_BYTES = 4 * MIB
+/** LevelDB raises a write buffer below 64 KiB to 64 KiB. */
+const MIN_WRITE_BUFFER_BYTES = 64 * 1024
+/** classic-level reads its sizes as 32-bit unsigned integers. */
+const MAX_LEVELDB_BYTES = 2 ** 32 - 1
 
 export interface StateMemoryOptions {
   /** Bytes of all record caches together; 0 disables caching. Default 10 MiB. */
   readonly cacheMaxBytes?: number
-  /** LevelDB block cache and write buffers of each task database. Default 1.25 MiB. */
-  readonly taskDbMemoryBytes?: number
+  /** LevelDB block cache of each task database. Default 256 KiB. */
+  readonly taskDbCacheBytes?: number
+  /** LevelDB write buffer (memtable) of each task database. Default 4 MiB. */
+  readonly taskDbWriteBufferBytes?: number
 }
 
 /** One app's state memory: the shared record-cache pool and the LevelDB settings of its tasks. */
 export class StateMemory {
   readonly cacheMaxBytes: number
-  readonly taskDbMemoryBytes: number
   readonly cachePool: CachePool
-  readonly taskDbTuning: TaskDbTuning
+  /** The LevelDB sizes of each task database. */
+  readonly taskDbTuning: Required<Pick<TaskDbTuning, 'cacheSize' | 'writeBufferSize'>>
 
   constructor(options: StateMemoryOptions = {}) {
-    this.cacheMaxBytes = bytes('cacheMaxBytes', options.cacheMaxBytes ?? DEFAULT_STATE_CACHE_MAX_BYTES, 0)
-    this.taskDbMemoryBytes = bytes('taskDbMemoryBytes', options.taskDbMemoryBytes ?? DEFAULT_TASK_DB_MEMORY_BYTES, MIN_TASK_DB_MEMORY_BYTES)
+    this.cacheMaxBytes = bytes('cacheMaxBytes', options.cacheMaxBytes ?? DEFAULT_STATE_CACHE_MAX_BYTES, 0, Number.MAX_SAFE_INTEGER)
     this.cachePool = new CachePool(this.cacheMaxBytes)
-    const fifth = Math.floor(this.taskDbMemoryBytes / 5)
-    this.taskDbTuning = Object.freeze({ cacheSize: fifth, writeBufferSize: 2 * fifth })
+    this.taskDbTuning = Object.freeze({
+      cacheSize: bytes('taskDbCacheBytes', options.taskDbCacheBytes ?? DEFAULT_TASK_DB_CACHE_BYTES, 0, MAX_LEVELDB_BYTES),
+      writeBufferSize: bytes('taskDbWriteBufferBytes', options.taskDbWriteBufferBytes ?? DEFAULT_TASK_DB_WRITE_BUFFER_BYTES, MIN_WRITE_BUFFER_BYTES, MAX_LEVELDB_BYTES),
+    })
   }
 }
 
@@ -60,9 +68,7 @@ export function defaultStateMemory(): StateMemory {
   return processDefault
 }
 
-function bytes(option: string, value: number, min: number): number {
-  // classic-level reads its sizes as 32-bit unsigned integers.
-  const max = option === 'taskDbMemoryBytes' ? 2 * (2 ** 32 - 1) : Number.MAX_SAFE_INTEGER
+function bytes(option: string, value: number, min: number, max: number): number {
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     throw new StreamfoldError('CONFIG_INVALID', `invalid ${option}: expected an integer number of bytes from ${min} to ${max}, got ${String(value)}`)
   }

@@ -1,5 +1,5 @@
 import { resolveStreamsConfig, type StreamsConfig } from '../../src/runtime/streams-config'
-import { DEFAULT_STATE_CACHE_MAX_BYTES, DEFAULT_TASK_DB_MEMORY_BYTES, StateMemory } from '../../src/state/memory-budget'
+import { DEFAULT_STATE_CACHE_MAX_BYTES, StateMemory } from '../../src/state/memory-budget'
 import { CachePool, RecordCache, withCachePool } from '../../src/state/record-cache'
 import { keyValueStoreSpec } from '../../src/state/store-spec'
 import { TaskDb } from '../../src/state/task-db'
@@ -11,21 +11,21 @@ const counts = keyValueStoreSpec({ name: 'counts', keySerde: stringSerde, valueS
 const totals = keyValueStoreSpec({ name: 'totals', keySerde: stringSerde, valueSerde: uint32Serde })
 
 describe('StateMemory', () => {
-  it('defaults to a 10 MiB record-cache pool and 1.25 MiB of LevelDB per task', () => {
+  it('defaults to a 10 MiB record-cache pool, a 256 KiB block cache and a 4 MiB write buffer per task', () => {
     const memory = new StateMemory()
     expect(memory.cacheMaxBytes).toBe(DEFAULT_STATE_CACHE_MAX_BYTES)
     expect(DEFAULT_STATE_CACHE_MAX_BYTES).toBe(10 * 1024 * 1024)
-    expect(memory.taskDbMemoryBytes).toBe(DEFAULT_TASK_DB_MEMORY_BYTES)
-    expect(memory.taskDbTuning).toEqual({ cacheSize: 256 * 1024, writeBufferSize: 512 * 1024 })
-    expect(new StateMemory({ taskDbMemoryBytes: 5 * 1024 * 1024 }).taskDbTuning).toEqual({ cacheSize: 1024 * 1024, writeBufferSize: 2 * 1024 * 1024 })
+    expect(memory.taskDbTuning).toEqual({ cacheSize: 256 * 1024, writeBufferSize: 4 * 1024 * 1024 })
+    expect(new StateMemory({ taskDbCacheBytes: 0, taskDbWriteBufferBytes: 65536 }).taskDbTuning).toEqual({ cacheSize: 0, writeBufferSize: 65536 })
   })
 
   it.each([
     [{ cacheMaxBytes: -1 }, 'cacheMaxBytes'],
     [{ cacheMaxBytes: 1.5 }, 'cacheMaxBytes'],
     [{ cacheMaxBytes: '10MB' as unknown as number }, 'cacheMaxBytes'],
-    [{ taskDbMemoryBytes: 1000 }, 'taskDbMemoryBytes'],
-    [{ taskDbMemoryBytes: 2 ** 40 }, 'taskDbMemoryBytes'],
+    [{ taskDbCacheBytes: -5 }, 'taskDbCacheBytes'],
+    [{ taskDbCacheBytes: 2 ** 32 }, 'taskDbCacheBytes'],
+    [{ taskDbWriteBufferBytes: 1000 }, 'taskDbWriteBufferBytes'],
   ])('rejects %p with CONFIG_INVALID naming the option', (options, option) => {
     expect(() => new StateMemory(options)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining(`invalid ${option}`) }))
     const config = { applicationId: 'app', ...options } as StreamsConfig
@@ -33,7 +33,7 @@ describe('StateMemory', () => {
   })
 
   it('is resolved from StreamsConfig, one per app', () => {
-    const a = resolveStreamsConfig({ applicationId: 'app', cacheMaxBytes: 0, taskDbMemoryBytes: 2_000_000 })
+    const a = resolveStreamsConfig({ applicationId: 'app', cacheMaxBytes: 0, taskDbCacheBytes: 400_000, taskDbWriteBufferBytes: 800_000 })
     expect(a.stateMemory.cacheMaxBytes).toBe(0)
     expect(a.stateMemory.taskDbTuning).toEqual({ cacheSize: 400_000, writeBufferSize: 800_000 })
     const b = resolveStreamsConfig({ applicationId: 'app' })
@@ -50,7 +50,7 @@ describe('tasks under one StateMemory', () => {
 
   it("hands each task database the budget's LevelDB tuning", async () => {
     const spy = jest.spyOn(TaskDb, 'open')
-    const memory = new StateMemory({ taskDbMemoryBytes: 1_000_000 })
+    const memory = new StateMemory({ taskDbCacheBytes: 200_000, taskDbWriteBufferBytes: 400_000 })
     const tasks = [await open('0_0', memory), await open('0_1', memory)]
     expect(spy).toHaveBeenCalledTimes(2)
     for (const call of spy.mock.calls) expect(call[1]).toEqual({ cacheSize: 200_000, writeBufferSize: 400_000 })
