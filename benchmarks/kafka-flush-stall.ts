@@ -1,8 +1,10 @@
 /**
  * Diagnostic for the Kafka adapter's commit cost: how long `flush()` takes after N records were
  * sent while the event loop was busy (as the runtime is while it processes a micro-batch) versus
- * idle. librdkafka delivers in its own threads either way; what waits is the adapter's
- * per-record delivery-report callback, which only runs on the JS thread.
+ * idle. librdkafka delivers in its own threads either way; what could wait is JS work per record
+ * on the event loop. With a delivery-report callback per record (before 2d0e554), 5000 records
+ * left 14-17 ms of callbacks for a flush after a busy loop, 0 ms after an idle one; with
+ * failure-only reports both take 0.2-0.6 ms.
  *
  *   node -r ./test/support/ts-register.js benchmarks/kafka-flush-stall.ts [--records 5000] [--rounds 3]
  */
