@@ -131,7 +131,7 @@ export function decodeBatchInto(b: Buffer, slice: BatchSlice, out: BrokerRecord[
       const list: HeaderEntry[] = []
       for (let h = 0; h < headerCount; h++) {
         const n = b.readUInt16BE(at)
-        const name = b.toString('utf8', at + 2, at + 2 + n)
+        const name = headerName(b, at + 2, n)
         at += 2 + n
         const vl = b.readUInt32BE(at)
         list.push([name, b.subarray(at + 4, at + 4 + vl)])
@@ -143,6 +143,28 @@ export function decodeBatchInto(b: Buffer, slice: BatchSlice, out: BrokerRecord[
       out.push({ topic, partition, offset, timestamp, key, value, headers })
     }
   }
+}
+
+// The last header name decoded, with its bytes: records of one producer mostly repeat the same
+// names (every changelog record carries `__src`), so the string is reused instead of decoded again.
+let lastName = ''
+let lastNameBytes = Buffer.alloc(0)
+
+function headerName(b: Buffer, start: number, length: number): string {
+  const known = lastNameBytes
+  if (known.length === length) {
+    let same = true
+    for (let i = 0; i < length; i++) {
+      if (b[start + i] !== known[i]) {
+        same = false
+        break
+      }
+    }
+    if (same) return lastName
+  }
+  lastName = b.toString('utf8', start, start + length)
+  lastNameBytes = Buffer.from(b.subarray(start, start + length))
+  return lastName
 }
 
 /** Every record of a batch with its relative offset, for the cleaner's rewrite. */
