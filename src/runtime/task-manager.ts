@@ -287,6 +287,7 @@ export class TaskManager implements RebalanceListener {
         logger,
         wallClock: Date.now,
         dedup: sub.id === plan.dedupSubtopology ? config.dedup : undefined,
+        memory: config.stateMemory,
       })
       this.add(task)
     }

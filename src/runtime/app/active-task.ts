@@ -17,6 +17,7 @@
 import type { RestoreListener } from '../../changelog/changelog-restorer'
 import { StreamfoldError } from '../../errors'
 import type { Logger } from '../../logger'
+import type { StateMemory } from '../../state/memory-budget'
 import { TaskStores } from '../../state/task-stores'
 import type { StoreSpec } from '../../state/store-spec'
 import type { Subtopology, Topology } from '../../topology/topology'
@@ -42,6 +43,8 @@ export interface ActiveTaskOptions {
   readonly wallClock: () => number
   /** The dedup id window of this task, when its sub-topology reads the configured topics. */
   readonly dedup?: { readonly retentionMs: number; readonly by: Readonly<Record<string, DedupIdExtractor>> }
+  /** The app's state memory (record-cache pool, LevelDB sizes per task); default: the process-wide one. */
+  readonly memory?: StateMemory
 }
 
 type Phase = 'restoring' | 'running' | 'closed'
@@ -78,6 +81,7 @@ export class ActiveTask {
       changelogPartition: options.partition,
       stores: subtopology.stores.map((name) => topology.store(name) as StoreSpec),
       dedupIdRetentionMs: options.dedup?.retentionMs,
+      memory: options.memory,
       // Changelog records carry the time of the record being processed (stream time, in order).
       recordTimestamp: () => (current?.task !== undefined && current.task.streamTime >= 0 ? current.task.streamTime : Date.now()),
       logger: options.logger,
