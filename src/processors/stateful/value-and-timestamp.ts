@@ -62,7 +62,10 @@ function checkLength(data: Buffer, topic: string): void {
 }
 
 function readTimestamp(data: Buffer): number {
-  return data.readInt32BE(0) * TWO_32 + data.readUInt32BE(4)
+  // High word signed, low word unsigned, from single bytes (no bounds-checked Buffer reads).
+  const high = (data[0]! << 24) | (data[1]! << 16) | (data[2]! << 8) | data[3]!
+  const low = data[4]! * 0x100_0000 + ((data[5]! << 16) | (data[6]! << 8) | data[7]!)
+  return high * TWO_32 + low
 }
 
 const TWO_32 = 0x1_0000_0000
@@ -74,8 +77,16 @@ function writeTimestamp(out: Buffer, timestamp: number): void {
     return
   }
   const high = Math.floor(timestamp / TWO_32)
-  out.writeInt32BE(high, 0)
-  out.writeUInt32BE(timestamp - high * TWO_32, 4)
+  const low = timestamp - high * TWO_32
+  // Byte stores keep the low 8 bits: a negative high word is written in two's complement.
+  out[0] = high >>> 24
+  out[1] = high >>> 16
+  out[2] = high >>> 8
+  out[3] = high
+  out[4] = low >>> 24
+  out[5] = low >>> 16
+  out[6] = low >>> 8
+  out[7] = low
 }
 
 const timestampedSerdes = new WeakSet<object>()
