@@ -1,4 +1,5 @@
 import type { Windowed } from '../state/state-store'
+import { readInt64BE, writeInt64BE } from './int64-bytes'
 import type { Serde } from './serde'
 import { serdeFailure } from './serde-failure'
 
@@ -17,8 +18,8 @@ export function windowedSerde<K>(inner: Serde<K>): Serde<Windowed<K>> {
       const key = inner.serialize(data.key, topic)
       const out = Buffer.allocUnsafe(key.length + TIMES)
       key.copy(out, 0)
-      out.writeBigInt64BE(BigInt(data.window.start), key.length)
-      out.writeBigInt64BE(BigInt(data.window.end), key.length + 8)
+      writeInt64BE(out, key.length, data.window.start)
+      writeInt64BE(out, key.length + 8, data.window.end)
       return out
     },
     deserialize: (data: Buffer, topic: string) => {
@@ -28,7 +29,7 @@ export function windowedSerde<K>(inner: Serde<K>): Serde<Windowed<K>> {
       const keyLength = data.length - TIMES
       return {
         key: inner.deserialize(data.subarray(0, keyLength), topic),
-        window: { start: Number(data.readBigInt64BE(keyLength)), end: Number(data.readBigInt64BE(keyLength + 8)) },
+        window: { start: readInt64BE(data, keyLength), end: readInt64BE(data, keyLength + 8) },
       }
     },
   })

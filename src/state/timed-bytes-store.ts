@@ -25,11 +25,11 @@ import { binaryToTime, clampTime, fromBinary, TIME_WIDTH, timeToBinary, toBinary
 import type { DbOp } from './byte-db'
 import type { BytesStore } from './bytes-store'
 import type { StoreEngine } from './store-engine'
+import { readInt64BE, writeInt64BE } from '../serdes/int64-bytes'
 
 const DATA = 'W'
 const INDEX = 'X'
 const STREAM_TIME = 'T'
-const TWO_32 = 4294967296
 
 export interface TimedBytesStoreOptions {
   readonly core: BytesStore
@@ -145,12 +145,7 @@ export class TimedBytesStore implements StoreEngine {
     const keyLength = internal.length - 1 - this.width
     const out = Buffer.allocUnsafe(keyLength + this.width)
     out.write(internal.slice(1 + this.width), 0, 'latin1')
-    for (let t = 0; t < this.width; t += TIME_WIDTH) {
-      const time = binaryToTime(internal, 1 + t)
-      const high = Math.floor(time / TWO_32)
-      out.writeInt32BE(high, keyLength + t)
-      out.writeUInt32BE(time - high * TWO_32, keyLength + t + 4)
-    }
+    for (let t = 0; t < this.width; t += TIME_WIDTH) writeInt64BE(out, keyLength + t, binaryToTime(internal, 1 + t))
     return out
   }
 
@@ -230,7 +225,7 @@ export class TimedBytesStore implements StoreEngine {
     }
     let item = ''
     for (let t = keyLength; t < bytes.length; t += TIME_WIDTH) {
-      item += timeToBinary(bytes.readInt32BE(t) * TWO_32 + bytes.readUInt32BE(t + 4))
+      item += timeToBinary(readInt64BE(bytes, t))
     }
     return [toBinary(bytes.subarray(0, keyLength)), item]
   }

@@ -1,5 +1,6 @@
 import { StreamfoldError } from '../../errors'
 import { doubleSerde, readOrderedDouble, writeOrderedDouble } from '../../serdes/double-serde'
+import { readInt64BE, writeInt64BE } from '../../serdes/int64-bytes'
 import type { Serde } from '../../serdes/serde'
 
 /** An aggregate with the largest timestamp of the records that made it (Kafka's ValueAndTimestamp). */
@@ -21,13 +22,13 @@ export function valueAndTimestampSerde<V>(inner: Serde<V>): Serde<ValueAndTimest
   const serialize: Serde<ValueAndTimestamp<V>>['serialize'] = (data, topic) => {
     const value = inner.serialize(data.value, topic)
     const out = Buffer.allocUnsafe(8 + value.length)
-    writeTimestamp(out, data.timestamp)
+    writeInt64BE(out, 0, data.timestamp)
     value.copy(out, 8)
     return out
   }
   const deserialize: Serde<ValueAndTimestamp<V>>['deserialize'] = (data, topic) => {
     checkLength(data, topic)
-    return { timestamp: readTimestamp(data), value: inner.deserialize(data.subarray(8), topic) }
+    return { timestamp: readInt64BE(data, 0), value: inner.deserialize(data.subarray(8), topic) }
   }
   const name = `timestamped(${inner.name})`
   const serde: Serde<ValueAndTimestamp<V>> =
@@ -41,13 +42,13 @@ export function valueAndTimestampSerde<V>(inner: Serde<V>): Serde<ValueAndTimest
           serialize: (data, topic) => {
             if (typeof data.value !== 'number') return serialize(data, topic)
             const out = Buffer.allocUnsafe(16)
-            writeTimestamp(out, data.timestamp)
+            writeInt64BE(out, 0, data.timestamp)
             writeOrderedDouble(out, 8, data.value)
             return out
           },
           deserialize: (data, topic) => {
             if (data.length !== 16) return deserialize(data, topic)
-            return { timestamp: readTimestamp(data), value: readOrderedDouble(data, 8) as V }
+            return { timestamp: readInt64BE(data, 0), value: readOrderedDouble(data, 8) as V }
           },
         }
       : { name, serialize, deserialize }
@@ -59,34 +60,6 @@ function checkLength(data: Buffer, topic: string): void {
   if (data.length < 8) {
     throw new StreamfoldError('DESERIALIZATION_FAILED', `timestamped value needs at least 8 bytes, got ${data.length}`, { topic })
   }
-}
-
-function readTimestamp(data: Buffer): number {
-  // High word signed, low word unsigned, from single bytes (no bounds-checked Buffer reads).
-  const high = (data[0]! << 24) | (data[1]! << 16) | (data[2]! << 8) | data[3]!
-  const low = data[4]! * 0x100_0000 + ((data[5]! << 16) | (data[6]! << 8) | data[7]!)
-  return high * TWO_32 + low
-}
-
-const TWO_32 = 0x1_0000_0000
-
-function writeTimestamp(out: Buffer, timestamp: number): void {
-  if (!Number.isSafeInteger(timestamp)) {
-    // Not a safe integer: BigInt() throws for a fraction, NaN or infinity, as it always did.
-    out.writeBigInt64BE(BigInt(timestamp), 0)
-    return
-  }
-  const high = Math.floor(timestamp / TWO_32)
-  const low = timestamp - high * TWO_32
-  // Byte stores keep the low 8 bits: a negative high word is written in two's complement.
-  out[0] = high >>> 24
-  out[1] = high >>> 16
-  out[2] = high >>> 8
-  out[3] = high
-  out[4] = low >>> 24
-  out[5] = low >>> 16
-  out[6] = low >>> 8
-  out[7] = low
 }
 
 const timestampedSerdes = new WeakSet<object>()
