@@ -32,7 +32,7 @@ export async function openBroker(params: RunParams): Promise<Broker> {
   if (params.brokerTemplate === undefined) throw new Error('embedded broker run without a template')
   const dataDir = path.join(params.workDir, 'broker')
   cpSync(params.brokerTemplate, dataDir, { recursive: true })
-  return createEmbeddedBroker({ dataDir })
+  return createEmbeddedBroker({ dataDir, ...(process.env.BENCH_NO_SYNC === '1' ? { syncAcknowledgedWrites: false } : {}) })
 }
 
 export interface SeedTopics {

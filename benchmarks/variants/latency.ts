@@ -123,6 +123,9 @@ export async function run(params: RunParams): Promise<void> {
       if (seq < 0) continue
       seen++
       if (seq >= warmup) latencies.push(now - sentAt[seq]!)
+      if (seq >= warmup && process.env.BENCH_SLOW_MS !== undefined && now - sentAt[seq]! > Number(process.env.BENCH_SLOW_MS)) {
+        process.stderr.write(`${JSON.stringify({ slow: round(now - sentAt[seq]!, 1), sentAt: Math.round(performance.timeOrigin + sentAt[seq]!), seenAt: Math.round(performance.timeOrigin + now) })}\n`)
+      }
     }
     if (app?.state === 'ERROR') throw new Error(`app failed: ${String(app.error)}`)
   }
