@@ -207,7 +207,10 @@ export class StreamsApp {
     let lastLag = 0
     try {
       while (!this.stopping) {
-        let records = await consumer.poll(maxBatchRecords, tasks.backlog > 0 ? 0 : maxBatchWaitMs)
+        // An idle poll waits for records, but never past the next commit's time: under exactly_once
+        // the records processed so far become visible only with that commit.
+        const untilCommit = Math.max(0, lastCommit + commitIntervalMs - Date.now())
+        let records = await consumer.poll(maxBatchRecords, tasks.backlog > 0 ? 0 : Math.min(maxBatchWaitMs, untilCommit))
         checkpoint.takeRewound()
         await tasks.restorePending()
         // The embedded group assigns within the first poll; a Kafka member waits for its first assignment.
