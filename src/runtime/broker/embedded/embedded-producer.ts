@@ -115,12 +115,24 @@ export class EmbeddedProducer implements BrokerProducer {
     // From here send() refuses records (Kafka's COMMITTING_TRANSACTION): they would slip in late.
     this.state = 'ending'
     this.drain(false)
-    await this.settle()
+    if (this.failure !== undefined) {
+      // A record refused as the queue was appended: nothing of the transaction may commit.
+      await this.settle()
+      this.markAbortable()
+      this.throwFailure(true)
+    }
+    // The last appends and the commit markers are submitted in the same turn, so the write
+    // pipeline stores them as ONE atomic write (one fsync instead of two before the output is
+    // visible). Order holds: the markers' offsets come after every record appended. A storage
+    // failure fails both (it fails the broker), so the markers never land without the records.
+    const ending = this.end(true)
+    const appended = this.settle()
+    const [ended] = await Promise.allSettled([ending, appended])
     if (this.failure !== undefined) {
       this.markAbortable()
       this.throwFailure(true)
     }
-    await this.end(true)
+    if (ended.status === 'rejected') throw ended.reason
   }
 
   async abortTransaction(): Promise<void> {
