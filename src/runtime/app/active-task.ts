@@ -132,17 +132,7 @@ export class ActiveTask {
   processBatch(max: number): number {
     const task = this.task
     if (task === undefined) return 0
-    const single = this.inboxes.length === 1
-    let processed = 0
-    while (processed < max) {
-      if (!this.feed(task)) break
-      const done = task.process()
-      if (done) processed++
-      // The StreamTask consumed a head (or dropped unreadable ones through the error handler).
-      if (single) this.inboxes[0]!.headDone(this.stores.dedup)
-      else this.settleHeads(task)
-      if (!done && task.queued > 0) break // cannot happen: a false process() leaves every queue empty
-    }
+    const processed = this.inboxes.length === 1 ? this.processOne(task, this.inboxes[0]!, max) : this.processMany(task, max)
     if (processed > 0) {
       this.dirty = true
       if (task.punctuateStreamTime()) this.dirty = true
@@ -191,6 +181,39 @@ export class ActiveTask {
     } finally {
       await this.stores.close()
     }
+  }
+
+  /** The batch of a task with one input partition: `processMany`'s steps without its loops. */
+  private processOne(task: StreamTask, inbox: PartitionInbox, max: number): number {
+    const dedup = this.stores.dedup
+    let processed = 0
+    while (processed < max) {
+      if (inbox.head === undefined) {
+        const skipped = inbox.skipped
+        const next = inbox.next(dedup)
+        // A skipped duplicate moves the commit position: worth a commit like a processed record.
+        if (inbox.skipped !== skipped) this.dirty = true
+        if (next === undefined) break
+        task.enqueueOne(next)
+      }
+      if (task.process()) processed++
+      // The StreamTask consumed the head (or dropped it through the error handler).
+      inbox.headDone(dedup)
+    }
+    return processed
+  }
+
+  private processMany(task: StreamTask, max: number): number {
+    let processed = 0
+    while (processed < max) {
+      if (!this.feed(task)) break
+      const done = task.process()
+      if (done) processed++
+      // The StreamTask consumed a head (or dropped unreadable ones through the error handler).
+      this.settleHeads(task)
+      if (!done && task.queued > 0) break // cannot happen: a false process() leaves every queue empty
+    }
+    return processed
   }
 
   /** Moves a record into each StreamTask queue that is empty; false when nothing is left to process. */

@@ -96,7 +96,8 @@ export class StreamTask {
 
   /** Queues one record (the runtime feeds one record per partition at a time). */
   enqueueOne(record: BrokerRecord): void {
-    const queue = this.queueByTopic.get(record.topic)
+    const first = this.queues[0]
+    const queue = first !== undefined && first.topic === record.topic ? first : this.queueByTopic.get(record.topic)
     if (queue === undefined) {
       throw new StreamfoldError('ILLEGAL_STATE', `Task ${this.id} does not read topic ${record.topic}`, { taskId: this.id, topic: record.topic })
     }
@@ -179,6 +180,10 @@ export class StreamTask {
   }
 
   private pickQueue(): RecordQueue | undefined {
+    if (this.queues.length === 1) {
+      const only = this.queues[0]!
+      return only.peek(this.onBadRecord) === undefined ? undefined : only
+    }
     let best: RecordQueue | undefined
     let bestTime = Infinity
     for (const q of this.queues) {
