@@ -17,7 +17,9 @@ const INPUTS = [0, 1, 2].map((partition) => ({ topic: 'in', partition }))
 it('exits 0 on SIGTERM under load, with output matching the commit, and a restart duplicates nothing', async () => {
   const dirs = workerDirs(tempDir('graceful'))
   // A backlog the worker is still working through when the signal comes, with more arriving.
-  const backlog = keyedInput('in', 150_000, 50, 11)
+  // (Sized for a worker that processes a few hundred thousand records a second: the signal must
+  // come while the backlog lasts.)
+  const backlog = keyedInput('in', 300_000, 50, 11)
   await withBroker(dirs.dataDir, async (broker) => {
     await broker.admin().ensureTopics([{ name: 'in', partitions: 3 }, { name: 'counts', partitions: 3 }])
     await produce(broker, backlog)
@@ -25,7 +27,6 @@ it('exits 0 on SIGTERM under load, with output matching the commit, and a restar
 
   const loaded = startCli(['run', path.join(FIXTURES, 'load-module.ts'), ...dirs.flags, '--processing-guarantee', 'at_least_once', '--commit-interval-ms', '600000'])
   await loaded.waitForLine((l) => l === 'load running')
-  await new Promise((r) => setTimeout(r, 500))
   loaded.child.kill('SIGTERM')
   expect(await loaded.exited).toBe(0)
   expect(loaded.logs().at(-2)).toMatchObject({ msg: 'worker stopped cleanly' })
