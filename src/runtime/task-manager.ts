@@ -96,7 +96,10 @@ export class TaskManager implements RebalanceListener {
     this.options.logger.warn({ partitions: partitions.length }, 'partitions lost: their tasks close without committing')
     const lost = this.affected(partitions)
     // A background commit may still be writing these tasks' state: let it end before they close.
-    await this.options.checkpoint.quiesce()
+    // If it failed, the tasks that stay are rolled back (or rebuilt) as after any failed commit.
+    const kept = this.running().filter((t) => !lost.includes(t))
+    const outcome = await this.options.checkpoint.settle(kept)
+    if (outcome !== undefined && !outcome.ok) await this.handle({ ...outcome, corrupted: outcome.corrupted.filter((t) => !lost.includes(t)) })
     if (this.options.config.processingGuarantee === 'exactly_once') {
       // The open transaction holds the lost tasks' output too: abort it; the others redo their part.
       await this.options.checkpoint.rollBack(this.running().filter((t) => t.dirty && !lost.includes(t)))

@@ -51,6 +51,8 @@ export class TimedBytesStore implements StoreEngine {
   private readonly width: number
   private streamTime: number
   private committedStreamTime: number
+  /** The stream time written by the commit in flight (its step 1). */
+  private preparedStreamTime: number
   private purgedUpTo = -Infinity
   /** Puts dropped because their window or session had already expired. */
   droppedExpired = 0
@@ -61,6 +63,7 @@ export class TimedBytesStore implements StoreEngine {
     this.width = TIME_WIDTH * options.arity
     this.streamTime = this.loadStreamTime()
     this.committedStreamTime = this.streamTime
+    this.preparedStreamTime = this.streamTime
   }
 
   /** Largest expiry time written so far (-Infinity before the first write). */
@@ -127,13 +130,16 @@ export class TimedBytesStore implements StoreEngine {
   // --- engine hooks -----------------------------------------------------------------------------
 
   beforePrepare(): void {
+    // The commit holds the stream time of its step 1: records processed while it finishes in the
+    // background (at_least_once) advance `streamTime` for the next commit, not this one.
+    this.preparedStreamTime = this.streamTime
     if (this.streamTime !== this.committedStreamTime) {
       this.core.put(STREAM_TIME, fromBinary(timeToBinary(this.streamTime)), false)
     }
   }
 
   afterCommit(): void {
-    this.committedStreamTime = this.streamTime
+    this.committedStreamTime = this.preparedStreamTime
   }
 
   afterDiscard(): void {

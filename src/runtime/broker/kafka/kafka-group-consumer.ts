@@ -61,6 +61,9 @@ export class KafkaGroupConsumer implements GroupConsumer {
   /** Owned partitions and the rebalance count at which each was assigned. */
   private readonly owned = new Map<string, { readonly partition: TopicPartition; readonly since: number }>()
   private served = 0
+  /** Counts seeks; `soughtAt` holds each partition's latest (see poll). */
+  private seekCount = 0
+  private readonly soughtAt = new Map<string, number>()
   private assigning: AssignCapture | undefined
   private readonly seeks = new Set<Promise<void>>()
   private listener: RebalanceListener | undefined
@@ -108,6 +111,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     await this.serveRebalances()
     if (this.seeks.size > 0) await Promise.all(this.seeks)
     const fetchedIn = this.served
+    const seeksBefore = this.seekCount
     let messages = await this.consume(maxRecords, timeoutMs)
     if (messages === MAX_POLL_EXCEEDED) {
       // We stopped polling for max.poll.interval.ms and librdkafka left the group. It hands over the
@@ -130,9 +134,12 @@ export class KafkaGroupConsumer implements GroupConsumer {
         topic = m.topic
         partition = m.partition
         // Kept only if the partition is still ours from the same assignment: a partition revoked,
-        // or revoked and given back, during this fetch restarts from the committed offset.
-        const since = this.owned.get(partitionKey(m))?.since
-        keep = since !== undefined && since <= fetchedIn
+        // or revoked and given back, during this fetch restarts from the committed offset. Nor
+        // if it was sought during this poll (a rebalance callback rolled a task back): these
+        // messages come from before the seek, which reads them again.
+        const key = partitionKey(m)
+        const since = this.owned.get(key)?.since
+        keep = since !== undefined && since <= fetchedIn && (this.soughtAt.get(key) ?? 0) <= seeksBefore
       }
       if (keep) records.push(toBrokerRecord(m))
     }
@@ -159,6 +166,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
     this.requireOwned([position], 'seek')
     if (this.assigning?.capture(position, 'seek', position.offset) === true) return
     const { topic, partition, offset } = position
+    this.soughtAt.set(partitionKey(position), ++this.seekCount)
     const done = new Promise<void>((resolve) => {
       this.client.seek({ topic, partition, offset }, 0, (err) => {
         if (err) this.log.warn({ topic, partition, offset, code: err.code, reason: err.message }, 'seek failed')
