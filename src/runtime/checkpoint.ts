@@ -182,7 +182,7 @@ export class Checkpoint {
     }
     const background: BackgroundCommit = {
       tasks: dirty,
-      done: this.finishAtLeastOnce(prepared, offsets).then((outcome) => {
+      done: this.finishAtLeastOnce(prepared, offsets, true).then((outcome) => {
         background.outcome = outcome
         this.report(started, dirty.length, outcome)
       }),
@@ -269,14 +269,14 @@ export class Checkpoint {
   }
 
   /** at_least_once steps 2-4. Never throws, and never rolls back: the caller does (see the header). */
-  private async finishAtLeastOnce(prepared: readonly Prepared[], offsets: readonly TopicPartitionOffset[]): Promise<CommitOutcome> {
+  private async finishAtLeastOnce(prepared: readonly Prepared[], offsets: readonly TopicPartitionOffset[], background = false): Promise<CommitOutcome> {
     let corrupted: readonly ActiveTask[] = []
     try {
       this.step(2)
       let t = performance.now()
       await this.producer.flush()
       t = this.lap('produce', t)
-      const written = await this.writeState(prepared)
+      const written = await this.writeState(prepared, background)
       t = this.lap('state', t)
       corrupted = written.corrupted
       if (written.error !== undefined) throw written.error
@@ -302,7 +302,7 @@ export class Checkpoint {
   }
 
   /** Step 3: each task's one LevelDB batch. A task whose batch failed is reported corrupted. */
-  private async writeState(prepared: readonly Prepared[]): Promise<{ corrupted: ActiveTask[]; error: unknown }> {
+  private async writeState(prepared: readonly Prepared[], background = false): Promise<{ corrupted: ActiveTask[]; error: unknown }> {
     try {
       this.step(3)
     } catch (error) {
@@ -319,15 +319,21 @@ export class Checkpoint {
     let failure: unknown
     // One LevelDB per task: the batches are independent, so they are written concurrently (each
     // task's commit is still one atomic batch, and a failure still marks only its own task).
-    const results = await Promise.allSettled(
-      prepared.map(({ task, offsets }) =>
+    // A background commit starts one task's write per event-loop turn: building a batch is main-
+    // thread work, and records arriving meanwhile are processed between two tasks' batches instead
+    // of waiting for all of them. The writes still overlap in LevelDB's threads.
+    const writes: Promise<void>[] = []
+    for (const { task, offsets } of prepared) {
+      if (background && writes.length > 0) await new Promise<void>((resolve) => setImmediate(resolve))
+      writes.push(
         task.stores.commit({ changelogEndOffsets, appliedOffsets: offsets }).catch((error: unknown) => {
           // The store has just dropped its buffers: flag it at once (see backgroundFailed).
           this.stateWriteFailed = true
           throw error
         }),
-      ),
-    )
+      )
+    }
+    const results = await Promise.allSettled(writes)
     results.forEach((result, i) => {
       const { task } = prepared[i]!
       if (result.status === 'rejected') {
