@@ -46,6 +46,20 @@ describe('worker options from module, file, environment and flags', () => {
     expect(() => mergeOptions(FILE_OPTIONS, { flags: {}, env: {}, ...sources })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining(message) }))
   })
 
+  it('passes the state-memory options on, and refuses a write buffer under LevelDB minimum', () => {
+    const settings = resolveWorkerSettings(
+      mergeOptions(FILE_OPTIONS, {
+        flags: { cacheMaxBytes: 0 },
+        env: { STREAMFOLD_TASK_DB_CACHE_BYTES: '131072' },
+        module: { applicationId: 'app', taskDbWriteBufferBytes: 1_048_576 },
+      }),
+    )
+    expect(settings).toMatchObject({ cacheMaxBytes: 0, taskDbCacheBytes: 131_072, taskDbWriteBufferBytes: 1_048_576 })
+    expect(() => mergeOptions(FILE_OPTIONS, { flags: {}, env: { STREAMFOLD_TASK_DB_WRITE_BUFFER_BYTES: '4096' } })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('STREAMFOLD_TASK_DB_WRITE_BUFFER_BYTES: expected an integer >= 65536') }),
+    )
+  })
+
   it('requires an applicationId from some source', () => {
     expect(() => resolveWorkerSettings(mergeOptions(FILE_OPTIONS, { flags: {}, env: {} }))).toThrow(
       "missing applicationId: give --application-id, STREAMFOLD_APPLICATION_ID, or applicationId in the module's config or the config file",

@@ -17,6 +17,9 @@ export interface WorkerSettings {
   readonly maxBatchRecords: number | undefined
   readonly maxBatchWaitMs: number | undefined
   readonly maxQueuedRecordsPerPartition: number | undefined
+  readonly cacheMaxBytes: number | undefined
+  readonly taskDbCacheBytes: number | undefined
+  readonly taskDbWriteBufferBytes: number | undefined
   readonly sessionTimeoutMs: number | undefined
   readonly heartbeatIntervalMs: number | undefined
   readonly maxPollIntervalMs: number | undefined
@@ -50,6 +53,9 @@ export function resolveWorkerSettings(merged: MergedOptions): WorkerSettings {
     maxBatchRecords: num('maxBatchRecords'),
     maxBatchWaitMs: num('maxBatchWaitMs'),
     maxQueuedRecordsPerPartition: num('maxQueuedRecordsPerPartition'),
+    cacheMaxBytes: num('cacheMaxBytes'),
+    taskDbCacheBytes: num('taskDbCacheBytes'),
+    taskDbWriteBufferBytes: num('taskDbWriteBufferBytes'),
     sessionTimeoutMs: num('sessionTimeoutMs'),
     heartbeatIntervalMs: num('heartbeatIntervalMs'),
     maxPollIntervalMs: num('maxPollIntervalMs'),
