@@ -54,6 +54,7 @@ import type { BrokerAdmin, BrokerProducer, GroupConsumer, TopicPartition, TopicP
 import type { StreamsMetrics } from './observability/streams-metrics'
 import type { CommitFaults, ProcessingGuarantee } from './streams-config'
 import { loggableError } from './app/loggable-error'
+import { partitionKey } from './partition-key'
 
 export type CommitOutcome =
   | { readonly ok: true; readonly committed: number }
@@ -74,6 +75,12 @@ export interface CheckpointOptions {
 
 interface Prepared {
   readonly task: ActiveTask
+  readonly offsets: readonly TopicPartitionOffset[]
+}
+
+/** What step 1 hands to the later steps. */
+interface Step1 {
+  readonly prepared: readonly Prepared[]
   readonly offsets: readonly TopicPartitionOffset[]
 }
 
@@ -122,15 +129,15 @@ export class Checkpoint {
 
   /** Records where the group stands for newly assigned partitions. */
   noteCommitted(offsets: readonly TopicPartitionOffset[]): void {
-    for (const o of offsets) this.committedOffsets.set(key(o), o.offset)
+    for (const o of offsets) this.committedOffsets.set(partitionKey(o), o.offset)
   }
 
   committed(tp: TopicPartition): number | undefined {
-    return this.committedOffsets.get(key(tp))
+    return this.committedOffsets.get(partitionKey(tp))
   }
 
   forget(partitions: readonly TopicPartition[]): void {
-    for (const tp of partitions) this.committedOffsets.delete(key(tp))
+    for (const tp of partitions) this.committedOffsets.delete(partitionKey(tp))
   }
 
   /** exactly_once: records may only be processed inside a transaction (step 4, or after a rollback). */
@@ -168,18 +175,16 @@ export class Checkpoint {
     const dirty = tasks.filter((t) => t.running && t.dirty)
     if (dirty.length === 0) return previous
     const started = this.startTimes()
-    const prepared: Prepared[] = []
-    const offsets: TopicPartitionOffset[] = []
+    let step1: Step1
     try {
-      this.step(1)
-      for (const task of dirty) prepared.push(this.prepare(task, offsets))
-      this.lap('prepare', started)
+      step1 = this.prepareAll(dirty)
     } catch (error) {
       await this.rollBack(dirty)
       const outcome: CommitOutcome = { ok: false, error, corrupted: [] }
       this.report(started, dirty.length, outcome)
       return outcome
     }
+    const { prepared, offsets } = step1
     const background: BackgroundCommit = {
       tasks: dirty,
       done: this.finishAtLeastOnce(prepared, offsets, true).then((outcome) => {
@@ -220,15 +225,12 @@ export class Checkpoint {
   }
 
   private async commitExactlyOnce(dirty: readonly ActiveTask[]): Promise<CommitOutcome> {
-    const prepared: Prepared[] = []
-    const offsets: TopicPartitionOffset[] = []
+    let step1: Step1
     try {
-      this.step(1)
-      let t = performance.now()
-      for (const task of dirty) prepared.push(this.prepare(task, offsets))
-      t = this.lap('prepare', t)
+      step1 = this.prepareAll(dirty)
+      const t = performance.now()
       this.step(2)
-      if (offsets.length > 0) await this.producer.sendOffsetsToTransaction(offsets, this.options.consumer)
+      if (step1.offsets.length > 0) await this.producer.sendOffsetsToTransaction(step1.offsets, this.options.consumer)
       await this.producer.commitTransaction()
       this.lap('produce', t)
       this.inTransaction = false
@@ -237,9 +239,9 @@ export class Checkpoint {
       return { ok: false, error, corrupted: [] }
     }
     // Past the point of no return: from here a failure never undoes the commit.
-    this.noteCommitted(offsets)
+    this.noteCommitted(step1.offsets)
     let t = performance.now()
-    const written = await this.writeState(prepared)
+    const written = await this.writeState(step1.prepared)
     t = this.lap('state', t)
     try {
       this.step(4)
@@ -252,18 +254,14 @@ export class Checkpoint {
   }
 
   private async commitAtLeastOnce(dirty: readonly ActiveTask[]): Promise<CommitOutcome> {
-    const prepared: Prepared[] = []
-    const offsets: TopicPartitionOffset[] = []
+    let step1: Step1
     try {
-      this.step(1)
-      const t = performance.now()
-      for (const task of dirty) prepared.push(this.prepare(task, offsets))
-      this.lap('prepare', t)
+      step1 = this.prepareAll(dirty)
     } catch (error) {
       await this.rollBack(dirty)
       return { ok: false, error, corrupted: [] }
     }
-    const outcome = await this.finishAtLeastOnce(prepared, offsets)
+    const outcome = await this.finishAtLeastOnce(step1.prepared, step1.offsets)
     if (!outcome.ok) await this.rollBack(dirty.filter((t) => !outcome.corrupted.includes(t)))
     return outcome
   }
@@ -288,6 +286,17 @@ export class Checkpoint {
     }
     this.noteCommitted(offsets)
     return { ok: true, committed: prepared.length }
+  }
+
+  /** Step 1 for every dirty task; throws what a task (or the fault hook) threw. */
+  private prepareAll(dirty: readonly ActiveTask[]): Step1 {
+    this.step(1)
+    const started = performance.now()
+    const prepared: Prepared[] = []
+    const offsets: TopicPartitionOffset[] = []
+    for (const task of dirty) prepared.push(this.prepare(task, offsets))
+    this.lap('prepare', started)
+    return { prepared, offsets }
   }
 
   /** Step 1 for one task: freeze its buffers, send its changelog records. */
@@ -373,7 +382,7 @@ export class Checkpoint {
     for (const tp of partitions) {
       const offset = this.committed(tp)
       if (offset === undefined) continue
-      this.rewound.add(key(tp))
+      this.rewound.add(partitionKey(tp))
       try {
         this.options.consumer.seek({ topic: tp.topic, partition: tp.partition, offset })
       } catch (error) {
@@ -446,13 +455,6 @@ function roundTimes(times: StepTimes): StepTimes {
   return { prepare: Math.round(times.prepare * 10) / 10, produce: Math.round(times.produce * 10) / 10, state: Math.round(times.state * 10) / 10, offsets: Math.round(times.offsets * 10) / 10 }
 }
 
-export function partitionKey(tp: TopicPartition): string {
-  return key(tp)
-}
-
-function key(tp: TopicPartition): string {
-  return `${tp.topic}\u0000${tp.partition}`
-}
 
 export function commitFailed(outcome: Extract<CommitOutcome, { ok: false }>): StreamfoldError {
   const cause = outcome.error

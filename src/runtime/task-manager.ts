@@ -18,6 +18,7 @@ import type { TopicPlan } from './app/topic-plan'
 import type { BrokerAdmin, BrokerRecord, GroupConsumer, PartitionReader, RebalanceListener, TopicPartition } from './broker/broker'
 import { commitFailed, type Checkpoint, type CommitOutcome } from './checkpoint'
 import { RestoreTracker } from './observability/restore-tracker'
+import { partitionKey } from './partition-key'
 import type { ResolvedStreamsConfig } from './streams-config'
 import { loggableError } from './app/loggable-error'
 
@@ -141,7 +142,7 @@ export class TaskManager implements RebalanceListener {
       const first = records[start]!
       let end = start + 1
       while (end < records.length && records[end]!.partition === first.partition && records[end]!.topic === first.topic) end++
-      const task = this.byPartition.get(key(first))
+      const task = this.byPartition.get(partitionKey(first))
       // No task: the partition was revoked while the records were in flight; its new owner reads them.
       if (task !== undefined) {
         task.add(first.topic, start === 0 && end === records.length ? records : records.slice(start, end))
@@ -255,7 +256,7 @@ export class TaskManager implements RebalanceListener {
   private affected(partitions: readonly TopicPartition[]): ActiveTask[] {
     const found = new Set<ActiveTask>()
     for (const tp of partitions) {
-      const task = this.byPartition.get(key(tp))
+      const task = this.byPartition.get(partitionKey(tp))
       if (task !== undefined) found.add(task)
     }
     return [...found]
@@ -266,8 +267,8 @@ export class TaskManager implements RebalanceListener {
     const { checkpoint, consumer, admin } = this.options
     const committed = await consumer.committed(partitions)
     checkpoint.noteCommitted(committed)
-    const known = new Set(committed.map(key))
-    const fresh = partitions.filter((tp) => !known.has(key(tp)))
+    const known = new Set(committed.map(partitionKey))
+    const fresh = partitions.filter((tp) => !known.has(partitionKey(tp)))
     if (fresh.length > 0) checkpoint.noteCommitted(await admin.beginningOffsets(fresh))
   }
 
@@ -275,7 +276,7 @@ export class TaskManager implements RebalanceListener {
     const { plan, topology, config, collector, logger } = this.options
     this.pause(partitions)
     for (const tp of partitions) {
-      if (this.byPartition.has(key(tp))) continue
+      if (this.byPartition.has(partitionKey(tp))) continue
       const sub = plan.readerOf.get(tp.topic)
       if (sub === undefined) continue
       const task = await ActiveTask.open({
@@ -298,20 +299,20 @@ export class TaskManager implements RebalanceListener {
 
   /** Closes the tasks of `partitions`; a task's partitions that stay assigned get a new task. */
   private async dropTasks(partitions: readonly TopicPartition[]): Promise<void> {
-    const gone = new Set(partitions.map(key))
+    const gone = new Set(partitions.map(partitionKey))
     const kept: TopicPartition[] = []
     for (const task of this.affected(partitions)) {
       this.tasks.delete(task.id)
       for (const tp of task.inputs) {
-        this.byPartition.delete(key(tp))
-        this.paused.delete(key(tp))
-        if (!gone.has(key(tp)) && this.owned(tp)) kept.push(tp)
+        this.byPartition.delete(partitionKey(tp))
+        this.paused.delete(partitionKey(tp))
+        if (!gone.has(partitionKey(tp)) && this.owned(tp)) kept.push(tp)
       }
       await task.close()
     }
     this.options.checkpoint.forget(partitions)
     for (const tp of partitions) {
-      this.paused.delete(key(tp))
+      this.paused.delete(partitionKey(tp))
       this.options.config.metrics?.lagUnassigned(tp.topic, tp.partition)
     }
     this.options.config.metrics?.tasksAssigned(this.tasks.size)
@@ -324,7 +325,7 @@ export class TaskManager implements RebalanceListener {
   /** Reopens a closed task from scratch (restore included), reading its input again from the commit. */
   private async replace(task: ActiveTask): Promise<void> {
     this.tasks.delete(task.id)
-    for (const tp of task.inputs) this.byPartition.delete(key(tp))
+    for (const tp of task.inputs) this.byPartition.delete(partitionKey(tp))
     const owned = task.inputs.filter((tp) => this.owned(tp))
     this.options.checkpoint.rewind(owned)
     await this.openTasks(owned)
@@ -332,7 +333,7 @@ export class TaskManager implements RebalanceListener {
 
   private add(task: ActiveTask): void {
     this.tasks.set(task.id, task)
-    for (const tp of task.inputs) this.byPartition.set(key(tp), task)
+    for (const tp of task.inputs) this.byPartition.set(partitionKey(tp), task)
     this.pending.push(task)
     this.options.config.metrics?.tasksAssigned(this.tasks.size)
   }
@@ -342,19 +343,19 @@ export class TaskManager implements RebalanceListener {
   }
 
   private pause(partitions: readonly TopicPartition[]): void {
-    const fresh = partitions.filter((tp) => !this.paused.has(key(tp)) && this.owned(tp))
+    const fresh = partitions.filter((tp) => !this.paused.has(partitionKey(tp)) && this.owned(tp))
     if (fresh.length === 0) return
     this.options.consumer.pause(fresh)
-    for (const tp of fresh) this.paused.add(key(tp))
+    for (const tp of fresh) this.paused.add(partitionKey(tp))
   }
 
   /** Resumes partitions at or below half the bound (hysteresis: no pause/resume flapping). */
   private resumeIfDrained(task: ActiveTask, afterRestore: boolean): void {
     const limit = afterRestore ? this.options.config.maxQueuedRecordsPerPartition : this.options.config.maxQueuedRecordsPerPartition / 2
-    const ready = task.inputs.filter((tp) => this.paused.has(key(tp)) && task.queued(tp.topic) <= limit && this.owned(tp))
+    const ready = task.inputs.filter((tp) => this.paused.has(partitionKey(tp)) && task.queued(tp.topic) <= limit && this.owned(tp))
     if (ready.length === 0) return
     this.options.consumer.resume(ready)
-    for (const tp of ready) this.paused.delete(key(tp))
+    for (const tp of ready) this.paused.delete(partitionKey(tp))
   }
 }
 
@@ -379,6 +380,3 @@ function migrated(error: unknown): boolean {
   return isStreamfoldError(error) && error.code === 'TASK_MIGRATED'
 }
 
-function key(tp: TopicPartition): string {
-  return `${tp.topic}\u0000${tp.partition}`
-}

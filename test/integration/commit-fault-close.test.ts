@@ -10,19 +10,11 @@
  */
 import { StreamsApp } from 'streamfold'
 import { silentLogger } from '../../src/logger'
-import { createEmbeddedBroker, type EmbeddedBroker } from '../../src/runtime/broker/embedded/embedded-broker'
-import { countTopology, keyedInput, latestCounts, produce, readTopic, referenceCounts, storeCounts, tempDirs, waitFor } from './support/app-test-kit'
+import { countTopology, inMemoryCountBroker, keyedInput, latestCounts, produce, readTopic, referenceCounts, storeCounts, tempDirs, waitFor } from './support/app-test-kit'
 
 const tempDir = tempDirs()
 
-let broker: EmbeddedBroker
-beforeEach(async () => {
-  broker = await createEmbeddedBroker({ inMemory: true, cleanerIntervalMs: 0 })
-  await broker.admin().ensureTopics([{ name: 'in', partitions: 2 }, { name: 'counts', partitions: 2 }])
-})
-afterEach(async () => {
-  await broker.close()
-})
+const currentBroker = inMemoryCountBroker()
 
 it('exactly_once: close requested while a failure before step 3 is handled leaves the committed state on disk', async () => {
   const input = keyedInput('in', 600, 30, 3)
@@ -33,7 +25,7 @@ it('exactly_once: close requested while a failure before step 3 is handled leave
   let closing: Promise<unknown> | undefined
   const app: StreamsApp = new StreamsApp(topology, {
     applicationId,
-    broker: { instance: broker },
+    broker: { instance: currentBroker() },
     stateDir,
     logger: silentLogger(),
     processingGuarantee: 'exactly_once',
@@ -51,14 +43,14 @@ it('exactly_once: close requested while a failure before step 3 is handled leave
   })
   await app.start()
   for (let i = 0; closing === undefined && i < input.length; i += 50) {
-    await produce(broker, input.slice(i, i + 50))
+    await produce(currentBroker(), input.slice(i, i + 50))
     await new Promise((r) => setTimeout(r, 40))
   }
   await waitFor(() => closing !== undefined, 20_000, 'a commit failed before step 3')
   await closing
 
   // The output and offsets of the failed commit are committed: the store must hold the same counts.
-  const committed = latestCounts(await readTopic(broker, 'counts', 'read_committed'))
+  const committed = latestCounts(await readTopic(currentBroker(), 'counts', 'read_committed'))
   expect(committed.size).toBeGreaterThan(0)
   expect(await storeCounts(topology, applicationId, stateDir, 2)).toEqual(committed)
 })
@@ -72,7 +64,7 @@ it("exactly_once: a failure before step 3 of the close's own commit leaves the c
   let injected = 0
   const app = new StreamsApp(topology, {
     applicationId,
-    broker: { instance: broker },
+    broker: { instance: currentBroker() },
     stateDir,
     logger: silentLogger(),
     processingGuarantee: 'exactly_once',
@@ -84,13 +76,13 @@ it("exactly_once: a failure before step 3 of the close's own commit leaves the c
       },
     },
   })
-  await produce(broker, input)
+  await produce(currentBroker(), input)
   await app.start()
   await waitFor(() => processed === input.length, 20_000, 'input processed')
   await app.close()
 
   expect(injected).toBe(1)
   const reference = referenceCounts(input)
-  expect(latestCounts(await readTopic(broker, 'counts', 'read_committed'))).toEqual(reference)
+  expect(latestCounts(await readTopic(currentBroker(), 'counts', 'read_committed'))).toEqual(reference)
   expect(await storeCounts(topology, applicationId, stateDir, 2)).toEqual(reference)
 })

@@ -6,12 +6,12 @@
  */
 import { StreamsApp, type ProcessingGuarantee } from 'streamfold'
 import { silentLogger } from '../../src/logger'
-import { createEmbeddedBroker, type EmbeddedBroker } from '../../src/runtime/broker/embedded/embedded-broker'
 import {
   caughtUp,
   countResults,
   countTopology,
   expectedResults,
+  inMemoryCountBroker,
   keyedInput,
   latestCounts,
   produce,
@@ -24,14 +24,7 @@ import {
 
 const tempDir = tempDirs()
 
-let broker: EmbeddedBroker
-beforeEach(async () => {
-  broker = await createEmbeddedBroker({ inMemory: true, cleanerIntervalMs: 0 })
-  await broker.admin().ensureTopics([{ name: 'in', partitions: 2 }, { name: 'counts', partitions: 2 }])
-})
-afterEach(async () => {
-  await broker.close()
-})
+const currentBroker = inMemoryCountBroker()
 
 const cases = (['exactly_once', 'at_least_once'] as const).flatMap((g) => [1, 2, 3, 4].map((step) => [g, step] as const))
 
@@ -44,7 +37,7 @@ it.each(cases)('%s: a failure before step %i is survived without losing or doubl
   const topology = countTopology()
   const app = new StreamsApp(topology, {
     applicationId,
-    broker: { instance: broker },
+    broker: { instance: currentBroker() },
     stateDir,
     logger: silentLogger(),
     processingGuarantee: guarantee,
@@ -63,17 +56,17 @@ it.each(cases)('%s: a failure before step %i is survived without losing or doubl
   await app.start()
   // Input trickles in, so that there are many commits to fail.
   for (let i = 0; i < input.length; i += 50) {
-    await produce(broker, input.slice(i, i + 50))
+    await produce(currentBroker(), input.slice(i, i + 50))
     await new Promise((r) => setTimeout(r, 40))
   }
-  await waitFor(() => caughtUp(broker.admin(), applicationId, 'in', 2), 20_000, 'input processed')
+  await waitFor(() => caughtUp(currentBroker().admin(), applicationId, 'in', 2), 20_000, 'input processed')
   expect(injected).toBe(2)
   expect(app.state).toBe('RUNNING')
   await app.close()
 
   const reference = referenceCounts(input)
   expect(await storeCounts(topology, applicationId, stateDir, 2)).toEqual(reference)
-  const output = await readTopic(broker, 'counts', 'read_committed')
+  const output = await readTopic(currentBroker(), 'counts', 'read_committed')
   expect(latestCounts(output)).toEqual(reference)
   if (guarantee === 'exactly_once') expect(countResults(output).sort()).toEqual(expectedResults(reference).sort())
 })

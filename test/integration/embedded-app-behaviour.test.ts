@@ -3,27 +3,19 @@ import { Serdes, StreamBuilder, StreamsApp, type Processor, type ProcessorContex
 import { Writable } from 'node:stream'
 import { createLogger, silentLogger } from '../../src/logger'
 import type { Broker, GroupConsumer } from '../../src/runtime/broker/broker'
-import { createEmbeddedBroker, type EmbeddedBroker } from '../../src/runtime/broker/embedded/embedded-broker'
 import { keyValueStoreSpec, type KeyValueStore } from '../../src/state'
 import { TaskMigratedError } from '../../src/errors'
 import type { StreamsMetrics } from '../../src/runtime/observability/streams-metrics'
-import { caughtUp, countTopology, latestCounts, produce, readTopic, referenceCounts, tempDirs, waitFor, waitForState } from './support/app-test-kit'
+import { caughtUp, countTopology, inMemoryCountBroker, latestCounts, produce, readTopic, referenceCounts, tempDirs, waitFor, waitForState } from './support/app-test-kit'
 
 const tempDir = tempDirs()
 const logger = silentLogger()
 
-let broker: EmbeddedBroker
-beforeEach(async () => {
-  broker = await createEmbeddedBroker({ inMemory: true, cleanerIntervalMs: 0 })
-  await broker.admin().ensureTopics([{ name: 'in', partitions: 2 }, { name: 'counts', partitions: 2 }])
-})
-afterEach(async () => {
-  await broker.close()
-})
+const currentBroker = inMemoryCountBroker()
 
 const base = (applicationId: string, extra: Partial<StreamsConfig> = {}): StreamsConfig => ({
   applicationId,
-  broker: { instance: broker },
+  broker: { instance: currentBroker() },
   stateDir: tempDir(),
   logger,
   commitIntervalMs: 20,
@@ -36,19 +28,19 @@ it('drops records whose dedup id was processed, also after a restore on an empty
   const dedup = { retentionMs: 60_000, by: { in: (r: { value: Buffer | null }) => r.value?.toString() } }
   const first = new StreamsApp(countTopology(), base('dedup', { dedup }))
   await first.start()
-  await produce(broker, [record('k1', 'r1', 0), record('k1', 'r2', 1), record('k1', 'r1', 2), record('k2', 'r3', 3), record('k2', 'r3', 4)])
-  await waitFor(() => caughtUp(broker.admin(), 'dedup', 'in', 2), 10_000, 'first batch')
+  await produce(currentBroker(), [record('k1', 'r1', 0), record('k1', 'r2', 1), record('k1', 'r1', 2), record('k2', 'r3', 3), record('k2', 'r3', 4)])
+  await waitFor(() => caughtUp(currentBroker().admin(), 'dedup', 'in', 2), 10_000, 'first batch')
   await first.close()
-  expect(latestCounts(await readTopic(broker, 'counts'))).toEqual(new Map([['k1', 2], ['k2', 1]]))
-  expect((await broker.admin().partitionCounts(['dedup-__dedup-changelog'])).get('dedup-__dedup-changelog')).toBe(2)
+  expect(latestCounts(await readTopic(currentBroker(), 'counts'))).toEqual(new Map([['k1', 2], ['k2', 1]]))
+  expect((await currentBroker().admin().partitionCounts(['dedup-__dedup-changelog'])).get('dedup-__dedup-changelog')).toBe(2)
 
   const second = new StreamsApp(countTopology(), base('dedup', { dedup }))
   await second.start()
-  await produce(broker, [record('k1', 'r2', 5), record('k1', 'r4', 6)])
-  await waitFor(() => caughtUp(broker.admin(), 'dedup', 'in', 2), 10_000, 'second batch')
+  await produce(currentBroker(), [record('k1', 'r2', 5), record('k1', 'r4', 6)])
+  await waitFor(() => caughtUp(currentBroker().admin(), 'dedup', 'in', 2), 10_000, 'second batch')
   await second.close()
   // The window came back from its changelog: r2 again is dropped, r4 is new.
-  expect(latestCounts(await readTopic(broker, 'counts'))).toEqual(new Map([['k1', 3], ['k2', 1]]))
+  expect(latestCounts(await readTopic(currentBroker(), 'counts'))).toEqual(new Map([['k1', 3], ['k2', 1]]))
 })
 
 it('rejects a dedup configuration for a topic the topology does not read', async () => {
@@ -76,7 +68,7 @@ describe('record errors', () => {
     const logger = createLogger({ level: 'trace', destination })
     const app = new StreamsApp(failing(), base('fails', { processingGuarantee: 'exactly_once', commitIntervalMs: 60_000, logger }))
     await app.start()
-    await produce(broker, [record('a', 'x', 0), record('a', 'boom', 1), record('a', 'y', 2)])
+    await produce(currentBroker(), [record('a', 'x', 0), record('a', 'boom', 1), record('a', 'y', 2)])
     await waitForState(app, 'ERROR')
     expect(logged).toContain('processing stopped by an error')
     expect(logged).not.toContain('boom')
@@ -84,46 +76,46 @@ describe('record errors', () => {
     expect(String(app.error)).not.toContain('boom')
     await app.close()
     expect(app.state).toBe('NOT_RUNNING')
-    expect(await readTopic(broker, 'counts', 'read_committed')).toEqual([])
+    expect(await readTopic(currentBroker(), 'counts', 'read_committed')).toEqual([])
   })
 
   it('goes on past a failing record when the handler says continue', async () => {
     const errorHandlers = { deserialization: () => 'fail' as const, processing: () => 'continue' as const }
     const app = new StreamsApp(failing(), base('continues', { errorHandlers }))
     await app.start()
-    await produce(broker, [record('a', 'x', 0), record('a', 'boom', 1), record('a', 'y', 2)])
-    await waitFor(() => caughtUp(broker.admin(), 'continues', 'in', 2), 10_000, 'input processed')
+    await produce(currentBroker(), [record('a', 'x', 0), record('a', 'boom', 1), record('a', 'y', 2)])
+    await waitFor(() => caughtUp(currentBroker().admin(), 'continues', 'in', 2), 10_000, 'input processed')
     await app.close()
-    expect((await readTopic(broker, 'counts')).map((r) => r.value!.toString())).toEqual(['X', 'Y'])
+    expect((await readTopic(currentBroker(), 'counts')).map((r) => r.value!.toString())).toEqual(['X', 'Y'])
   })
 })
 
 it('pauses a partition whose queue passes the bound and resumes it once drained', async () => {
   const consumers: GroupConsumer[] = []
   const spying: Broker = {
-    kind: broker.kind,
-    admin: () => broker.admin(),
-    producer: (options) => broker.producer(options),
-    reader: () => broker.reader(),
-    close: () => broker.close(),
+    kind: currentBroker().kind,
+    admin: () => currentBroker().admin(),
+    producer: (options) => currentBroker().producer(options),
+    reader: () => currentBroker().reader(),
+    close: () => currentBroker().close(),
     consumer: (options) => {
-      const consumer = broker.consumer(options)
+      const consumer = currentBroker().consumer(options)
       jest.spyOn(consumer, 'pause')
       jest.spyOn(consumer, 'resume')
       consumers.push(consumer)
       return consumer
     },
   }
-  await produce(broker, Array.from({ length: 3_000 }, (_, i) => record(`k${i % 7}`, `v${i}`, i)))
+  await produce(currentBroker(), Array.from({ length: 3_000 }, (_, i) => record(`k${i % 7}`, `v${i}`, i)))
   const app = new StreamsApp(countTopology(), base('bounded', { broker: { instance: spying }, maxQueuedRecordsPerPartition: 20, maxBatchRecords: 200 }))
   await app.start()
-  await waitFor(() => caughtUp(broker.admin(), 'bounded', 'in', 2), 20_000, 'input processed')
+  await waitFor(() => caughtUp(currentBroker().admin(), 'bounded', 'in', 2), 20_000, 'input processed')
   await app.close()
   const consumer = consumers[0]!
   // Beyond the pause during restore: one per partition that overflowed.
   expect(jest.mocked(consumer.pause).mock.calls.length).toBeGreaterThan(2)
   expect(jest.mocked(consumer.resume).mock.calls.length).toBeGreaterThan(2)
-  const counts = latestCounts(await readTopic(broker, 'counts'))
+  const counts = latestCounts(await readTopic(currentBroker(), 'counts'))
   expect([...counts.values()].reduce((a, b) => a + b, 0)).toBe(3_000)
 })
 
@@ -150,13 +142,13 @@ it('runs Processor API processors with a store and a wall-clock punctuator', asy
     .to('counts', { key: Serdes.string(), value: Serdes.double() })
   const app = new StreamsApp(builder.build(), base('papi', { processingGuarantee: 'exactly_once' }))
   await app.start()
-  await produce(broker, [record('a', 'xx', 0), record('a', 'yyy', 1)])
-  await waitFor(() => caughtUp(broker.admin(), 'papi', 'in', 2), 10_000, 'input processed')
+  await produce(currentBroker(), [record('a', 'xx', 0), record('a', 'yyy', 1)])
+  await waitFor(() => caughtUp(currentBroker().admin(), 'papi', 'in', 2), 10_000, 'input processed')
   await new Promise((r) => setTimeout(r, 100))
   await app.close()
-  expect(latestCounts(await readTopic(broker, 'counts')).get('a')).toBe(5)
+  expect(latestCounts(await readTopic(currentBroker(), 'counts')).get('a')).toBe(5)
   // The punctuator's writes were committed and logged like any other.
-  const ticks = (await readTopic(broker, 'papi-totals-changelog')).filter((r) => r.key!.toString() === '__ticks')
+  const ticks = (await readTopic(currentBroker(), 'papi-totals-changelog')).filter((r) => r.key!.toString() === '__ticks')
   expect(ticks.length).toBeGreaterThan(0)
 })
 
@@ -173,17 +165,17 @@ it('refuses a second app on the same state directory', async () => {
 })
 
 describe('recovery and metrics', () => {
-  /** The embedded broker, except that its producers' `send` fails once with TASK_MIGRATED at the n-th call. */
+  /** The embedded currentBroker(), except that its producers' `send` fails once with TASK_MIGRATED at the n-th call. */
   function fencedOnce(n: number): Broker {
     let sends = 0
     return {
-      kind: broker.kind,
-      admin: () => broker.admin(),
-      consumer: (options) => broker.consumer(options),
-      reader: () => broker.reader(),
-      close: () => broker.close(),
+      kind: currentBroker().kind,
+      admin: () => currentBroker().admin(),
+      consumer: (options) => currentBroker().consumer(options),
+      reader: () => currentBroker().reader(),
+      close: () => currentBroker().close(),
       producer: (options) => {
-        const real = broker.producer(options)
+        const real = currentBroker().producer(options)
         const send = real.send.bind(real)
         real.send = (record) => {
           if (++sends === n) throw new TaskMigratedError('producer fenced (injected)')
@@ -196,13 +188,13 @@ describe('recovery and metrics', () => {
 
   it('rolls back and goes on when the producer is fenced while processing (exactly_once)', async () => {
     const input = Array.from({ length: 400 }, (_, i) => record(`k${i % 9}`, `v${i}`, i))
-    await produce(broker, input)
+    await produce(currentBroker(), input)
     const app = new StreamsApp(countTopology(), base('fenced', { broker: { instance: fencedOnce(150) }, processingGuarantee: 'exactly_once', maxBatchRecords: 50 }))
     await app.start()
-    await waitFor(() => caughtUp(broker.admin(), 'fenced', 'in', 2), 10_000, 'input processed')
+    await waitFor(() => caughtUp(currentBroker().admin(), 'fenced', 'in', 2), 10_000, 'input processed')
     expect(app.state).toBe('RUNNING')
     await app.close()
-    const output = await readTopic(broker, 'counts', 'read_committed')
+    const output = await readTopic(currentBroker(), 'counts', 'read_committed')
     expect(output).toHaveLength(400)
     expect(latestCounts(output)).toEqual(referenceCounts(input))
   })
@@ -222,8 +214,8 @@ describe('recovery and metrics', () => {
     }
     const app = new StreamsApp(countTopology(), base('metered', { metrics }))
     await app.start()
-    await produce(broker, Array.from({ length: 100 }, (_, i) => record(`k${i % 5}`, `v${i}`, i)))
-    await waitFor(() => caughtUp(broker.admin(), 'metered', 'in', 2), 10_000, 'input processed')
+    await produce(currentBroker(), Array.from({ length: 100 }, (_, i) => record(`k${i % 5}`, `v${i}`, i)))
+    await waitFor(() => caughtUp(currentBroker().admin(), 'metered', 'in', 2), 10_000, 'input processed')
     await app.close()
     expect(calls.processed).toBe(100)
     expect(calls.commits.length).toBeGreaterThan(0)

@@ -28,6 +28,27 @@ function recorder(answer: 'continue' | 'fail') {
 describe('Kafka adapter: records refused for good go to onRecordFailure (mock cluster)', () => {
   const broker = brokerPerTest(kafka)
 
+  /** A plain producer with a 'continue' handler that has stored 'before'; the partition now refuses. */
+  async function refusingAfterOneRecord(prefix: string) {
+    const topic = kafka.uniqueTopic(prefix)
+    await kafka.createTopic(topic, 1)
+    const { calls, onRecordFailure } = recorder('continue')
+    const producer = broker().producer({ onRecordFailure })
+    await producer.connect()
+    producer.send(outgoing(topic, 'k', 'before', { partition: 0 }))
+    await producer.flush()
+    await kafka.failProduce(topic, 0, INVALID_RECORD)
+    return { topic, calls, producer }
+  }
+
+  /** librdkafka bumped the idempotent epoch and goes on: a later record is stored after 'before'. */
+  async function expectGoesOn(topic: string, producer: ReturnType<ReturnType<typeof broker>['producer']>): Promise<void> {
+    producer.send(outgoing(topic, 'k', 'after', { partition: 0 }))
+    await producer.flush()
+    expect(await values(topic)).toEqual(['before', 'after'])
+    await producer.close()
+  }
+
   async function values(topic: string): Promise<string[]> {
     const reader = broker().reader()
     const records: BrokerRecord[] = []
@@ -93,14 +114,7 @@ describe('Kafka adapter: records refused for good go to onRecordFailure (mock cl
   })
 
   it("drops a record refused in its delivery report on 'continue' (plain producer): the record is found among those sent since the last flush", async () => {
-    const topic = kafka.uniqueTopic('dr-skip')
-    await kafka.createTopic(topic, 1)
-    const { calls, onRecordFailure } = recorder('continue')
-    const producer = broker().producer({ onRecordFailure })
-    await producer.connect()
-    producer.send(outgoing(topic, 'k', 'before', { partition: 0 }))
-    await producer.flush()
-    await kafka.failProduce(topic, 0, INVALID_RECORD)
+    const { topic, calls, producer } = await refusingAfterOneRecord('dr-skip')
     const refused = outgoing(topic, 'k', SECRET, { partition: 0 })
     producer.send(refused)
     await producer.flush()
@@ -109,32 +123,18 @@ describe('Kafka adapter: records refused for good go to onRecordFailure (mock cl
     expect(calls[0]!.error).toMatchObject({ code: 'PRODUCTION_FAILED', coordinates: { topic, partition: 0 } })
     expect(calls[0]!.error.message).toContain(`librdkafka code ${INVALID_RECORD}`)
     expect(calls[0]!.error.message).not.toContain('secret')
-    // librdkafka bumped the idempotent epoch and goes on.
-    producer.send(outgoing(topic, 'k', 'after', { partition: 0 }))
-    await producer.flush()
-    expect(await values(topic)).toEqual(['before', 'after'])
-    await producer.close()
+    await expectGoesOn(topic, producer)
   })
 
   it('hands every record of a refused batch to the handler before flush resolves, beyond the 100 reports the binding dispatches per loop turn', async () => {
-    const topic = kafka.uniqueTopic('dr-many')
-    await kafka.createTopic(topic, 1)
-    const { calls, onRecordFailure } = recorder('continue')
-    const producer = broker().producer({ onRecordFailure })
-    await producer.connect()
-    producer.send(outgoing(topic, 'k', 'before', { partition: 0 }))
-    await producer.flush()
-    await kafka.failProduce(topic, 0, INVALID_RECORD)
+    const { topic, calls, producer } = await refusingAfterOneRecord('dr-many')
     // Sent in one go: one produce batch, refused as a whole.
     const refused = Array.from({ length: 250 }, (_, i) => outgoing(topic, `k${i}`, `refused-${i}`, { partition: 0 }))
     for (const r of refused) producer.send(r)
     await producer.flush()
     expect(calls).toHaveLength(refused.length)
     expect(new Set(calls.map((c) => c.record))).toEqual(new Set(refused))
-    producer.send(outgoing(topic, 'k', 'after', { partition: 0 }))
-    await producer.flush()
-    expect(await values(topic)).toEqual(['before', 'after'])
-    await producer.close()
+    await expectGoesOn(topic, producer)
   })
 
   it("fails flush on 'fail' for a delivery refusal", async () => {

@@ -4,8 +4,26 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { AppState, StreamsApp } from 'streamfold'
 import type { Broker, BrokerRecord, IsolationLevel, OutgoingRecord } from '../../../src/runtime/broker/broker'
+import { createEmbeddedBroker, type EmbeddedBroker } from '../../../src/runtime/broker/embedded/embedded-broker'
 
 export * from './count-fixtures'
+
+/**
+ * A fresh in-memory embedded broker per test (no background cleaner) holding `in` and `counts`
+ * with 2 partitions each, the count topology's topics; closed after the test.
+ */
+export function inMemoryCountBroker(): () => EmbeddedBroker {
+  let broker: EmbeddedBroker | undefined
+  beforeEach(async () => {
+    broker = await createEmbeddedBroker({ inMemory: true, cleanerIntervalMs: 0 })
+    await broker.admin().ensureTopics([{ name: 'in', partitions: 2 }, { name: 'counts', partitions: 2 }])
+  })
+  afterEach(async () => {
+    await broker?.close()
+    broker = undefined
+  })
+  return () => broker!
+}
 
 /** A fresh directory per call, removed after the test file. */
 export function tempDirs(): (name?: string) => string {
