@@ -24,6 +24,8 @@ export interface VariantDef {
   /** Another checkout to run the module from (`--against`): its own src and benchmarks. */
   readonly root?: string
   readonly params: Readonly<Record<string, unknown>>
+  /** Runs only when named with `--variant` (diagnostics too costly for every suite run). */
+  readonly optIn?: boolean
 }
 
 export interface TargetDef {
@@ -87,7 +89,7 @@ export interface CaseReport {
 
 export interface RunOptions {
   readonly reps?: number
-  /** Only these variants (profiling); default all. */
+  /** Only these variants (profiling, opt-in variants); default all but the opt-in ones. */
   readonly only?: readonly string[]
   /** Another checkout (e.g. the commit before a change): every variant also runs from there as
    *  `<name>@base`, in the same alternation, and `<name> vs @base` ratios are reported. */
@@ -113,7 +115,7 @@ export async function runCase(def: CaseDef, suiteDir: string, options: RunOption
   try {
     const shared = await def.prepare(ctx)
     const reps = options.reps ?? def.reps
-    const selected = options.only === undefined ? def.variants : def.variants.filter((v) => options.only!.includes(v.name))
+    const selected = options.only === undefined ? def.variants.filter((v) => v.optIn !== true) : def.variants.filter((v) => options.only!.includes(v.name))
     const against = options.against
     const variants = against === undefined ? selected : selected.flatMap((v) => [v, { ...v, name: `${v.name}@base`, root: against }])
     for (const v of variants) if (!results.has(v.name)) results.set(v.name, [])

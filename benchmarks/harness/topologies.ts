@@ -13,13 +13,17 @@ export const WINDOWED_STORE = 'windowed-counts'
 export const WINDOW_SIZE_MS = 60_000
 export const WINDOW_GRACE_MS = 10_000
 
+/** The stateless topology's filter and mapValues (shared with the hand-written serde pipes). */
+export const statelessFilter = (_key: string, value: string): boolean => value.charCodeAt(0) !== 0x30
+export const statelessMapValue = (_key: string, value: string): string => value.toUpperCase()
+
 export function buildTopology(name: TopologyName, input: string, output: string): Topology {
   const builder = new StreamBuilder()
   const stream = builder.stream(input, { key: Serdes.string(), value: Serdes.string() })
   if (name === 'stateless') {
     stream
-      .filter((_k, v) => v.charCodeAt(0) !== 0x30)
-      .mapValues((_k, v) => v.toUpperCase())
+      .filter(statelessFilter)
+      .mapValues(statelessMapValue)
       .to(output, { key: Serdes.string(), value: Serdes.string() })
   } else if (name === 'count') {
     stream.groupByKey().count({ name: COUNT_STORE }).toStream().to(output, { key: Serdes.string(), value: Serdes.double() })

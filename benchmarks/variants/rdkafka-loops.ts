@@ -3,8 +3,14 @@
  * node-rdkafka-style clients (only benchmarks may import the client outside the adapter: these
  * are the comparison, not product code). `params.loop`:
  * - `pipe`: consume(1000) -> produce each record, no state (the ceiling with this client);
+ * - `serde`: the pipe plus the stateless topology's necessary work per record: key and value
+ *   decoded as UTF-8 strings (Serdes.string()), filter and toUpperCase, the value encoded back;
  * - `tight`: consume(1000), getSync reads, ONE batched LevelDB write and the poll's records
  *   produced per poll; no changelog, no transactions.
+ * `tight` with `params.eos` (and `params.changelog`): the exactly_once count ceiling, as in
+ * port-loops.ts, with a transactional producer (initTransactions; per commit
+ * sendOffsetsToTransaction + commitTransaction, which flushes); the changelog topic is made by the
+ * case (the mock has no CreateTopics).
  * Producer settings are the adapter's (idempotent, linger 5 ms, murmur2_random) without
  * per-record delivery reports: one flush at the end confirms everything. The window runs from the
  * first record consumed to the final flush + synchronous offset commit.
@@ -16,8 +22,11 @@ import { GROUP_TIMING } from '../harness/brokers'
 import { dataset, datasetBytes } from '../harness/data'
 import { startProfile } from '../harness/profiler'
 import { printResult, throughput, type RunParams } from '../harness/protocol'
+import { COUNT_STORE, statelessFilter, statelessMapValue } from '../harness/topologies'
+import { CeilingCommits } from './ceiling-commit'
+import { type CountChange, encodeCount, HandCounts } from './hand-counts'
 
-type Loop = 'pipe' | 'tight'
+type Loop = 'pipe' | 'serde' | 'tight'
 
 interface Message {
   readonly topic: string
@@ -44,6 +53,15 @@ interface RawProducer {
   flush(timeoutMs: number, cb: (err: unknown) => void): void
   poll(): void
   disconnect(cb: () => void): void
+  initTransactions(timeoutMs: number, cb: (err: unknown) => void): void
+  beginTransaction(cb: (err: unknown) => void): void
+  sendOffsetsToTransaction(offsets: Array<{ topic: string; partition: number; offset: number }>, consumer: RawConsumer, timeoutMs: number, cb: (err: unknown) => void): void
+  commitTransaction(timeoutMs: number, cb: (err: unknown) => void): void
+}
+
+/** Calls a callback-style client method as a promise. */
+function call(method: (cb: (err: unknown) => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => method((err) => (err ? reject(err) : resolve())))
 }
 
 const QUEUE_FULL = -184
@@ -55,8 +73,13 @@ export async function run(params: RunParams): Promise<void> {
   const output = params.outputTopic!
   const bootstrap = params.bootstrapServers!
   const windowMs = params.windowMs === undefined ? 0 : Number(params.windowMs)
+  const eos = params.eos === true
+  const changelog = eos && params.changelog === true
+  const commitMs = Number(params.commitMs ?? 100)
+  const changelogTopic = `${String(params.applicationId)}-${COUNT_STORE}-changelog`
   const db = loop === 'tight' ? new ClassicLevel<string, Buffer>(path.join(params.workDir, 'db'), { keyEncoding: 'utf8', valueEncoding: 'buffer' }) : undefined
   await db?.open()
+  const counts = db === undefined ? undefined : new HandCounts(db, changelog)
 
   const consumer = new (Kafka as unknown as { KafkaConsumer: new (conf: object) => RawConsumer }).KafkaConsumer({
     'bootstrap.servers': bootstrap,
@@ -76,38 +99,55 @@ export async function run(params: RunParams): Promise<void> {
     'enable.idempotence': true,
     'linger.ms': 5,
     ...(deliveryReports ? { dr_cb: true } : {}),
+    ...(eos ? { 'transactional.id': `${String(params.applicationId)}-ceiling` } : {}),
   })
   let delivered = 0
   if (deliveryReports) (producer as unknown as { on(e: string, l: () => void): void }).on('delivery-report', () => void delivered++)
-  await new Promise<void>((resolve, reject) => consumer.connect({}, (err) => (err ? reject(err) : resolve())))
-  await new Promise<void>((resolve, reject) => producer.connect({}, (err) => (err ? reject(err) : resolve())))
+  await call((cb) => consumer.connect({}, cb))
+  await call((cb) => producer.connect({}, cb))
+  if (eos) {
+    await call((cb) => producer.initTransactions(30_000, cb))
+    await call((cb) => producer.beginTransaction(cb))
+  }
   if (deliveryReports) (producer as unknown as { setPollInterval(ms: number): void }).setPollInterval(5)
   consumer.setDefaultConsumeTimeout(100)
   consumer.setDefaultIsTimeoutOnlyForFirstMessage(true)
   consumer.subscribe([input])
 
   /** False when librdkafka's queue is full: then `produceWaiting` retries. */
-  const tryProduce = (value: Buffer | null, key: Buffer | null, timestamp: number): boolean => {
+  const tryProduce = (topic: string, partition: number, value: Buffer | null, key: Buffer | null, timestamp: number): boolean => {
     try {
-      producer.produce(output, -1, value, key, timestamp)
+      producer.produce(topic, partition, value, key, timestamp)
       return true
     } catch (error) {
       if ((error as { code?: number }).code !== QUEUE_FULL) throw error
       return false
     }
   }
-  const produceWaiting = async (value: Buffer | null, key: Buffer | null, timestamp: number): Promise<void> => {
-    while (!tryProduce(value, key, timestamp)) {
+  const produceWaiting = async (topic: string, partition: number, value: Buffer | null, key: Buffer | null, timestamp: number): Promise<void> => {
+    while (!tryProduce(topic, partition, value, key, timestamp)) {
       producer.poll()
       await new Promise((r) => setTimeout(r, 1))
     }
   }
-  const encode = (n: number): Buffer => {
-    const b = Buffer.allocUnsafe(8)
-    b.writeDoubleBE(n, 0)
-    return b
-  }
   const positions = new Map<number, number>()
+  const offsets = (): Array<{ topic: string; partition: number; offset: number }> => [...positions].map(([partition, offset]) => ({ topic: input, partition, offset }))
+  const committer = !eos ? undefined : new CeilingCommits(counts!, positions, {
+    ...(changelog
+      ? {
+          async sendChange(c: CountChange, timestamp: number) {
+            if (!tryProduce(changelogTopic, c.partition, c.value, c.key, timestamp)) await produceWaiting(changelogTopic, c.partition, c.value, c.key, timestamp)
+          },
+        }
+      : {}),
+    transaction: {
+      async commit() {
+        await call((cb) => producer.sendOffsetsToTransaction(offsets(), consumer, 30_000, cb))
+        await call((cb) => producer.commitTransaction(30_000, cb))
+      },
+      begin: () => call((cb) => producer.beginTransaction(cb)),
+    },
+  }, commitMs)
   const stopProfile = startProfile()
   let first: number | undefined
   let done = 0
@@ -118,36 +158,44 @@ export async function run(params: RunParams): Promise<void> {
     if (loop === 'pipe') {
       for (const m of messages) {
         const key = asBuffer(m.key)
-        if (!tryProduce(m.value, key, m.timestamp ?? 0)) await produceWaiting(m.value, key, m.timestamp ?? 0)
+        if (!tryProduce(output, -1, m.value, key, m.timestamp ?? 0)) await produceWaiting(output, -1, m.value, key, m.timestamp ?? 0)
+      }
+    } else if (loop === 'serde') {
+      for (const m of messages) {
+        const keyBytes = asBuffer(m.key)!
+        const key = keyBytes.toString('utf8')
+        const value = m.value!.toString('utf8')
+        if (!statelessFilter(key, value)) continue
+        const out = Buffer.from(statelessMapValue(key, value), 'utf8')
+        if (!tryProduce(output, -1, out, keyBytes, m.timestamp ?? 0)) await produceWaiting(output, -1, out, keyBytes, m.timestamp ?? 0)
       }
     } else {
-      const pending = new Map<string, number>()
       for (const m of messages) {
         const key = asBuffer(m.key)!
         const ts = m.timestamp ?? 0
         const k = windowMs > 0 ? `${key.toString('latin1')}@${ts - (ts % windowMs)}` : key.toString('latin1')
-        let n = pending.get(k)
-        if (n === undefined) {
-          const stored = db!.getSync(k)
-          n = stored === undefined ? 0 : stored.readDoubleBE(0)
-        }
-        pending.set(k, ++n)
-        const value = encode(n)
-        if (!tryProduce(value, key, ts)) await produceWaiting(value, key, ts)
+        const value = encodeCount(counts!.increment(k, m.partition))
+        if (!tryProduce(output, -1, value, key, ts)) await produceWaiting(output, -1, value, key, ts)
       }
-      const write = db!.batch()
-      for (const [k, n] of pending) write.put(k, encode(n))
-      await write.write()
+      if (committer === undefined) await counts!.write()
     }
     for (const m of messages) positions.set(m.partition, m.offset + 1)
     done += messages.length
+    if (committer !== undefined && done < data.count) await committer.afterPoll()
   }
-  await new Promise<void>((resolve, reject) => producer.flush(30_000, (err) => (err ? reject(err) : resolve())))
-  while (deliveryReports && delivered < done) await new Promise((r) => setTimeout(r, 1))
-  consumer.commitSync([...positions].map(([partition, offset]) => ({ topic: input, partition, offset })))
-  const ms = performance.now() - first!
+  let end: number
+  if (committer !== undefined) {
+    end = await committer.commit(true)
+  } else {
+    await call((cb) => producer.flush(30_000, cb))
+    while (deliveryReports && delivered < done) await new Promise((r) => setTimeout(r, 1))
+    consumer.commitSync(offsets())
+    end = performance.now()
+  }
+  const ms = end - first!
   await stopProfile()
-  printResult(throughput(done, datasetBytes(data), ms, { loop, client: 'node-rdkafka-style', deliveryReports }))
+  const commitStats = committer?.stats(ms)
+  printResult(throughput(done, datasetBytes(data), ms, { loop, client: 'node-rdkafka-style', deliveryReports, changelog, eos, ...commitStats }))
   await db?.close()
 }
 
