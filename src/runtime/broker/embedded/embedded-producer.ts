@@ -182,7 +182,8 @@ export class EmbeddedProducer implements BrokerProducer {
     this.queuedBytes = 0
     const batches = new Map<PartitionLog, OutgoingRecord[]>()
     const { maxMessageBytes } = this.core
-    for (const record of records) {
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!
       let log: PartitionLog
       try {
         log = this.partitionFor(record)

@@ -13,10 +13,12 @@ const RECORD_BATCH_OVERHEAD = 61
 
 export function kafkaRecordSize(record: Pick<OutgoingRecord, 'key' | 'value' | 'headers'>): number {
   // attributes (1 byte), timestampDelta and offsetDelta (0: one varint byte each)
-  let body = 3 + bytesField(record.key) + bytesField(record.value) + varintSize(record.headers.length)
-  for (const [name, value] of record.headers) {
-    const nameBytes = Buffer.byteLength(name, 'utf8')
-    body += varintSize(nameBytes) + nameBytes + bytesField(value)
+  const headers = record.headers
+  let body = 3 + bytesField(record.key) + bytesField(record.value) + varintSize(headers.length)
+  // Indexed, without destructuring: this runs for every record produced.
+  for (let i = 0; i < headers.length; i++) {
+    const nameBytes = Buffer.byteLength(headers[i]![0], 'utf8')
+    body += varintSize(nameBytes) + nameBytes + bytesField(headers[i]![1])
   }
   return RECORD_BATCH_OVERHEAD + varintSize(body) + body
 }

@@ -50,9 +50,16 @@ export function encodeBatch(
 ): Buffer {
   let size = HEADER_SIZE
   let maxTimestamp = 0
-  for (const r of records) {
+  // Indexed loops and no destructuring of header pairs: iterators here were allocated per record
+  // (per header, for changelog records) on the produce path.
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!
     size += 4 + 8 + 4 + 4 + 2 + (r.key?.length ?? 0) + (r.value?.length ?? 0)
-    for (const [name, value] of r.headers) size += 2 + Buffer.byteLength(name, 'utf8') + 4 + value.length
+    const headers = r.headers
+    for (let h = 0; h < headers.length; h++) {
+      const header = headers[h]!
+      size += 2 + Buffer.byteLength(header[0], 'utf8') + 4 + header[1].length
+    }
     if (r.timestamp > maxTimestamp) maxTimestamp = r.timestamp
   }
   const b = Buffer.allocUnsafe(size)
@@ -70,9 +77,12 @@ export function encodeBatch(
     b.writeDoubleBE(r.timestamp, at + 4)
     at = writeBytes(b, r.key, at + 12)
     at = writeBytes(b, r.value, at)
-    b.writeUInt16BE(r.headers.length, at)
+    const headers = r.headers
+    b.writeUInt16BE(headers.length, at)
     at += 2
-    for (const [name, value] of r.headers) {
+    for (let h = 0; h < headers.length; h++) {
+      const name = headers[h]![0]
+      const value = headers[h]![1]
       const n = b.write(name, at + 2, 'utf8')
       b.writeUInt16BE(n, at)
       at += 2 + n
