@@ -76,6 +76,13 @@ function ceilings(module: 'port-loops' | 'rdkafka-loops', stateless: boolean): V
   ]
 }
 
+/** Informational: each ceiling over its baseline, and the candidate over its ceiling. */
+function ceilingComparisons(topology: TopologyName): Array<readonly [string, string]> {
+  if (topology === 'stateless') return [['serde-pipe', 'bare-pipe'], ['streamfold-alos', 'serde-pipe']]
+  if (topology !== 'count') return []
+  return [['tight-loop-eos', 'tight-loop'], ['tight-loop-changelog', 'tight-loop'], ['streamfold-eos', 'tight-loop-changelog']]
+}
+
 function embeddedThroughput(topology: TopologyName, distribution: Distribution, s: Sizes, withNaive = false): CaseDef {
   const windowed = topology === 'windowed'
   const variants: VariantDef[] =
@@ -108,6 +115,7 @@ function embeddedThroughput(topology: TopologyName, distribution: Distribution, 
     baseline: 'bare-pipe',
     variants,
     targets,
+    comparisons: ceilingComparisons(topology),
     async prepare(ctx) {
       const template = path.join(ctx.dir, 'template')
       const data = { records: s.embeddedRecords, keys: s.keys, distribution }
@@ -150,6 +158,7 @@ function mockThroughput(topology: TopologyName, distribution: Distribution, s: S
     baseline: 'bare-pipe',
     variants,
     targets,
+    comparisons: ceilingComparisons(topology),
     async prepare(ctx) {
       cluster = await ctx.mockCluster([
         { name: INPUT, partitions: s.partitions },

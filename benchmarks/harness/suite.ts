@@ -61,6 +61,9 @@ export interface CaseDef {
   /** Per-run params (ids, topics) and anything to do before the run (e.g. create mock topics). */
   beforeRun?(variant: VariantDef, runId: string, ctx: CaseContext): Promise<Record<string, unknown>>
   readonly targets?: readonly TargetDef[]
+  /** Informational ratios [a, b]: a over b per repetition, wall and CPU (`a / b`, `a / b cpu` in
+   *  the ratios), e.g. streamfold over its hand-written ceiling; reported when both ran. */
+  readonly comparisons?: ReadonlyArray<readonly [string, string]>
 }
 
 export interface VariantSummary {
@@ -166,30 +169,24 @@ function report(def: CaseDef, results: Map<string, RunResult[]>, failures: strin
   const base = results.get(def.baseline) ?? []
   for (const [name, runs] of results) {
     if (name === def.baseline) continue
-    const paired: number[] = []
-    for (let i = 0; i < Math.min(runs.length, base.length); i++) paired.push(metricOf(runs[i]!, def.metric) / metricOf(base[i]!, def.metric))
-    if (paired.length === 0) continue
-    paired.sort((a, b) => a - b)
-    ratios[name] = { median: round(paired[Math.floor((paired.length - 1) / 2)]!, 3), min: round(paired[0]!, 3), max: round(paired.at(-1)!, 3) }
+    const ratio = pairedRatio(runs, base, (r) => metricOf(r, def.metric))
+    if (ratio !== undefined) ratios[name] = ratio
   }
-  // --against: each variant over its twin from the other checkout, paired by repetition; also
-  // their CPU time per record (less sensitive to other processes than wall time).
-  for (const [name, runs] of results) {
-    const twin = results.get(`${name}@base`)
-    if (twin === undefined) continue
-    const pair = (label: string, of: (r: RunResult) => number | undefined): void => {
-      const paired: number[] = []
-      for (let i = 0; i < Math.min(runs.length, twin.length); i++) {
-        const a = of(runs[i]!)
-        const b = of(twin[i]!)
-        if (a !== undefined && b !== undefined && b > 0) paired.push(a / b)
-      }
-      if (paired.length === 0) return
-      paired.sort((a, b) => a - b)
-      ratios[label] = { median: round(paired[Math.floor((paired.length - 1) / 2)]!, 3), min: round(paired[0]!, 3), max: round(paired.at(-1)!, 3) }
-    }
-    pair(`${name} vs @base`, (r) => metricOf(r, def.metric))
-    pair(`${name} cpu vs @base`, (r) => r.cpuUsPerRecord)
+  // Each variant over another, paired by repetition, with their CPU time per record (less
+  // sensitive to other processes than wall time): --against twins (`<name>@base`, the other
+  // checkout) and the case's informational comparisons (`a / b`), when both ran.
+  const pairs: Array<readonly [a: string, b: string, label: string, cpuLabel: string]> = [
+    ...[...results.keys()].filter((name) => results.has(`${name}@base`)).map((name) => [name, `${name}@base`, `${name} vs @base`, `${name} cpu vs @base`] as const),
+    ...(def.comparisons ?? []).map(([a, b]) => [a, b, `${a} / ${b}`, `${a} / ${b} cpu`] as const),
+  ]
+  for (const [a, b, label, cpuLabel] of pairs) {
+    const runs = results.get(a)
+    const other = results.get(b)
+    if (runs === undefined || other === undefined) continue
+    const wall = pairedRatio(runs, other, (r) => metricOf(r, def.metric))
+    const cpu = pairedRatio(runs, other, (r) => r.cpuUsPerRecord)
+    if (wall !== undefined) ratios[label] = wall
+    if (cpu !== undefined) ratios[cpuLabel] = cpu
   }
   const partial: CaseReport = { case: def.name, description: def.description, broker: def.broker, metric: def.metric, baseline: def.baseline, variants, ratios, targets: [], seconds: round(seconds, 1), failures }
   const targets = (def.targets ?? []).map((t) => {
@@ -198,6 +195,19 @@ function report(def: CaseDef, results: Map<string, RunResult[]>, failures: strin
     return { name: t.name, value: value === undefined || Number.isNaN(value) ? null : round(value, 3), goal: t.goal, kind: t.kind, unit: t.unit, holds }
   })
   return { ...partial, targets }
+}
+
+/** Median and range of a / b over the repetitions both ran; undefined when none has both figures. */
+function pairedRatio(a: readonly RunResult[], b: readonly RunResult[], of: (r: RunResult) => number | undefined): { median: number; min: number; max: number } | undefined {
+  const paired: number[] = []
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = of(a[i]!)
+    const y = of(b[i]!)
+    if (x !== undefined && y !== undefined && y > 0) paired.push(x / y)
+  }
+  if (paired.length === 0) return undefined
+  paired.sort((x, y) => x - y)
+  return { median: round(paired[Math.floor((paired.length - 1) / 2)]!, 3), min: round(paired[0]!, 3), max: round(paired.at(-1)!, 3) }
 }
 
 function metricOf(r: RunResult, metric: Metric): number {

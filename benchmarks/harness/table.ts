@@ -22,7 +22,16 @@ export function summaryTable(reports: readonly CaseReport[]): string {
       targetRows.push([r.case, t.name, t.value === null ? 'n/a' : `${short(t.value)} ${t.unit}`, `${t.kind === 'min' ? '>=' : '<='} ${short(t.goal)} ${t.unit}`, t.holds === null ? 'n/a' : t.holds ? 'yes' : 'NO'])
     }
   }
-  return `${format(rows)}\n\n${format(targetRows)}`
+  // Informational ratios of the cases' comparisons (CaseDef.comparisons), when both variants ran.
+  const comparisonRows: string[][] = [['case', 'comparison', 'rec/s ratio', 'CPU us/rec ratio']]
+  for (const r of reports) {
+    for (const [label, ratio] of Object.entries(r.ratios)) {
+      if (!label.includes(' / ') || label.endsWith(' cpu')) continue
+      comparisonRows.push([r.case, label, cell(ratio), cell(r.ratios[`${label} cpu`])])
+    }
+  }
+  const comparisons = comparisonRows.length > 1 ? `\n\n${format(comparisonRows)}` : ''
+  return `${format(rows)}\n\n${format(targetRows)}${comparisons}`
 }
 
 function short(n: number): string {
