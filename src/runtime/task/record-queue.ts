@@ -7,8 +7,12 @@ import type { SourceNode } from './source-node'
  * one record at a time, because its event time decides which partition the task reads next.
  */
 export class RecordQueue {
-  private records: BrokerRecord[] = []
+  // records[next, end) are waiting. The array is reused: slots are cleared as records are taken,
+  // and an emptied queue starts again at 0, so a queue fed one record at a time (the runtime's
+  // usual case) writes into the same slots instead of growing and re-slicing an array.
+  private records: (BrokerRecord | undefined)[] = []
   private next = 0
+  private end = 0
   private head: ConsumedRecord<unknown, unknown> | undefined
   /** Largest timestamp seen on this partition; -1 before the first. */
   partitionTime = -1
@@ -22,15 +26,17 @@ export class RecordQueue {
   ) {}
 
   add(records: readonly BrokerRecord[]): void {
-    for (const r of records) this.records.push(r)
+    for (let i = 0; i < records.length; i++) this.push(records[i]!)
   }
 
   push(record: BrokerRecord): void {
-    this.records.push(record)
+    if (this.end < this.records.length) this.records[this.end] = record
+    else this.records.push(record)
+    this.end++
   }
 
   get size(): number {
-    return this.records.length - this.next
+    return this.end - this.next
   }
 
   /**
@@ -39,7 +45,7 @@ export class RecordQueue {
    * dropped and its offset counts as done.
    */
   peek(onBadRecord: (error: unknown, raw: BrokerRecord) => void): ConsumedRecord<unknown, unknown> | undefined {
-    while (this.head === undefined && this.next < this.records.length) {
+    while (this.head === undefined && this.next < this.end) {
       const raw = this.records[this.next]!
       try {
         this.head = this.source.deserialize(raw, this.partitionTime)
@@ -62,21 +68,28 @@ export class RecordQueue {
 
   /** The raw bytes of the record peek() returned, for dead-letter handling. */
   rawHead(): BrokerRecord | undefined {
-    return this.records[this.next]
+    return this.next < this.end ? this.records[this.next] : undefined
   }
 
   clear(): void {
     this.records = []
     this.next = 0
+    this.end = 0
     this.head = undefined
   }
 
   private advance(offset: number): void {
-    this.next++
+    this.records[this.next++] = undefined // the queue must not keep processed records alive
     this.nextOffset = offset + 1
-    // Drop consumed records in chunks so the array neither grows forever nor shifts per record.
-    if (this.next >= 1024 && this.next * 2 >= this.records.length) {
-      this.records = this.records.slice(this.next)
+    if (this.next === this.end) {
+      this.next = 0
+      this.end = 0
+    } else if (this.next >= 1024 && this.next * 2 >= this.end) {
+      // Move the waiting records to the front in chunks, so the array neither grows forever nor
+      // shifts per record.
+      this.records.copyWithin(0, this.next, this.end)
+      this.records.fill(undefined, this.end - this.next, this.end)
+      this.end -= this.next
       this.next = 0
     }
   }
