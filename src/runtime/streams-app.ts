@@ -21,6 +21,7 @@ import { Checkpoint } from './checkpoint'
 import { partitionKey } from './partition-key'
 import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } from './streams-config'
 import { TaskManager } from './task-manager'
+import { RepartitionPurger, repartitionTopicsOf } from './repartition-purger'
 import { loggableError } from './app/loggable-error'
 
 const SUMMARY_INTERVAL_MS = 60_000
@@ -40,6 +41,7 @@ interface Runtime {
   reader?: PartitionReader
   checkpoint?: Checkpoint
   tasks?: TaskManager
+  purger?: RepartitionPurger
 }
 
 export class StreamsApp {
@@ -188,6 +190,15 @@ export class StreamsApp {
           if (this.state === 'RUNNING') this.machine.moveTo('REBALANCING')
         },
       })
+      const { consumer, checkpoint } = rt
+      rt.purger = new RepartitionPurger({
+        admin,
+        repartitionTopics: repartitionTopicsOf(plan),
+        intervalMs: config.repartitionPurgeIntervalMs,
+        owned: () => consumer.assignment(),
+        committed: (tp) => checkpoint.committed(tp),
+        logger: this.logger,
+      })
       await rt.consumer.subscribe(plan.inputTopics, rt.tasks)
       this.logger.info(
         { broker: broker.kind, processingGuarantee: config.processingGuarantee, inputTopics: plan.inputTopics.length, subtopologies: plan.partitions.size },
@@ -198,10 +209,10 @@ export class StreamsApp {
       this.fail(error)
       throw error
     }
-    this.loop = this.run(rt.tasks, rt.consumer, rt.checkpoint, rt.broker.broker.kind)
+    this.loop = this.run(rt.tasks, rt.consumer, rt.checkpoint, rt.purger, rt.broker.broker.kind)
   }
 
-  private async run(tasks: TaskManager, consumer: GroupConsumer, checkpoint: Checkpoint, brokerKind: string): Promise<void> {
+  private async run(tasks: TaskManager, consumer: GroupConsumer, checkpoint: Checkpoint, purger: RepartitionPurger, brokerKind: string): Promise<void> {
     const { commitIntervalMs, maxBatchRecords, maxBatchWaitMs } = this.config
     let lastCommit = Date.now()
     let lastSummary = Date.now()
@@ -233,6 +244,8 @@ export class StreamsApp {
           const commitStarted = Date.now()
           await tasks.startCommit()
           lastCommit = commitStarted
+          // Deletes what the group has committed of repartition topics, in the background.
+          purger.afterCommit()
         }
         if (processed > 0 && this.logger.isLevelEnabled('trace')) this.logger.trace({ fetched: records.length, processed }, 'batch')
         if (this.config.metrics !== undefined && Date.now() - lastLag >= LAG_INTERVAL_MS) {
@@ -280,6 +293,7 @@ export class StreamsApp {
       }
     }
     await attempt('closing tasks', rt.tasks && (() => rt.tasks!.closeAll(clean)))
+    await attempt('finishing the repartition purge', rt.purger && (() => rt.purger!.close()))
     await attempt('closing the consumer', rt.consumer && (() => rt.consumer!.close()))
     await attempt('closing the producer', rt.checkpoint && (() => rt.checkpoint!.close()))
     await attempt('closing the reader', rt.reader && (() => rt.reader!.close()))

@@ -62,6 +62,12 @@ export interface StreamsConfig {
   readonly processingGuarantee?: ProcessingGuarantee
   /** Default 30000 (at_least_once) or 100 (exactly_once), as in Kafka Streams. */
   readonly commitIntervalMs?: number
+  /**
+   * Kafka Streams' repartition.purge.interval.ms: after a commit, at most this often, the consumed
+   * records of repartition topics (up to the committed offsets) are deleted from the broker.
+   * Default 30000; 0: after every commit.
+   */
+  readonly repartitionPurgeIntervalMs?: number
   /** Records fetched per poll and processed per task per loop; default 1000. */
   readonly maxBatchRecords?: number
   /** How long a poll waits for the first record; default 100. */
@@ -101,6 +107,7 @@ export interface ResolvedStreamsConfig {
   readonly stateDir: string
   readonly processingGuarantee: ProcessingGuarantee
   readonly commitIntervalMs: number
+  readonly repartitionPurgeIntervalMs: number
   readonly maxBatchRecords: number
   readonly maxBatchWaitMs: number
   readonly maxQueuedRecordsPerPartition: number
@@ -119,6 +126,7 @@ export interface ResolvedStreamsConfig {
 
 const APPLICATION_ID = /^[A-Za-z0-9._-]{1,200}$/
 const GUARANTEES: readonly ProcessingGuarantee[] = ['at_least_once', 'exactly_once']
+export const DEFAULT_REPARTITION_PURGE_INTERVAL_MS = 30_000
 export const DEFAULT_COMMIT_INTERVAL_MS: Readonly<Record<ProcessingGuarantee, number>> = { at_least_once: 30_000, exactly_once: 100 }
 
 export function resolveStreamsConfig(config: StreamsConfig): ResolvedStreamsConfig {
@@ -137,6 +145,7 @@ export function resolveStreamsConfig(config: StreamsConfig): ResolvedStreamsConf
     stateDir: path.resolve(stateDir),
     processingGuarantee: guarantee,
     commitIntervalMs: count('commitIntervalMs', config.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS[guarantee], 0),
+    repartitionPurgeIntervalMs: count('repartitionPurgeIntervalMs', config.repartitionPurgeIntervalMs ?? DEFAULT_REPARTITION_PURGE_INTERVAL_MS, 0),
     maxBatchRecords: count('maxBatchRecords', config.maxBatchRecords ?? 1000, 1),
     maxBatchWaitMs: count('maxBatchWaitMs', config.maxBatchWaitMs ?? 100, 0),
     maxQueuedRecordsPerPartition: count('maxQueuedRecordsPerPartition', config.maxQueuedRecordsPerPartition ?? 1000, 1),

@@ -66,6 +66,15 @@ export interface BrokerAdmin {
   setCommittedOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void>
   deleteTopics(topics: readonly string[]): Promise<void>
   listTopics(): Promise<string[]>
+  /**
+   * Kafka's DeleteRecords: each partition's records below `offset` go away and its log start
+   * offset moves up to `offset` (an offset at or below the log start changes nothing). The
+   * runtime purges consumed repartition records this way; pass only offsets that are committed.
+   * Rejects when a partition is missing or the broker refuses (Kafka: an offset past the high
+   * watermark, a broker without the API); the embedded broker caps the offset at the last stable
+   * offset instead.
+   */
+  deleteRecords(offsets: readonly TopicPartitionOffset[]): Promise<void>
 }
 
 export interface RebalanceListener {
