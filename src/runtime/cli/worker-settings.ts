@@ -14,6 +14,7 @@ export interface WorkerSettings {
   readonly stateDir: string
   readonly processingGuarantee: ProcessingGuarantee | undefined
   readonly commitIntervalMs: number | undefined
+  readonly repartitionPurgeIntervalMs: number | undefined
   readonly maxBatchRecords: number | undefined
   readonly maxBatchWaitMs: number | undefined
   readonly maxQueuedRecordsPerPartition: number | undefined
@@ -50,6 +51,7 @@ export function resolveWorkerSettings(merged: MergedOptions): WorkerSettings {
     stateDir: path.resolve((v.stateDir as string | undefined) ?? DEFAULT_STATE_DIR),
     processingGuarantee: v.processingGuarantee as ProcessingGuarantee | undefined,
     commitIntervalMs: num('commitIntervalMs'),
+    repartitionPurgeIntervalMs: num('repartitionPurgeIntervalMs'),
     maxBatchRecords: num('maxBatchRecords'),
     maxBatchWaitMs: num('maxBatchWaitMs'),
     maxQueuedRecordsPerPartition: num('maxQueuedRecordsPerPartition'),

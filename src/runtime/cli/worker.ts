@@ -102,6 +102,7 @@ export class Worker {
         stateDir: settings.stateDir,
         processingGuarantee: settings.processingGuarantee,
         commitIntervalMs: settings.commitIntervalMs,
+        repartitionPurgeIntervalMs: settings.repartitionPurgeIntervalMs,
         maxBatchRecords: settings.maxBatchRecords,
         maxBatchWaitMs: settings.maxBatchWaitMs,
         maxQueuedRecordsPerPartition: settings.maxQueuedRecordsPerPartition,
