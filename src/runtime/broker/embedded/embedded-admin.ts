@@ -1,4 +1,4 @@
-/** BrokerAdmin on the embedded broker, plus deleteRecords (see docs/embedded-broker.md). */
+/** BrokerAdmin on the embedded broker (see docs/embedded-broker.md). */
 import { StreamfoldError } from '../../../errors'
 import type { BrokerAdmin, IsolationLevel, TopicPartition, TopicPartitionOffset, TopicSpec } from '../broker'
 import type { BrokerCore } from './broker-core'
@@ -59,7 +59,7 @@ export class EmbeddedAdmin implements BrokerAdmin {
   }
 
   /** Kafka's deleteRecords: records below `offset` go away and the log start moves up to it
-   *  (capped at the last stable offset). Kafka Streams purges repartition topics this way. */
+   *  (capped at the last stable offset). StreamsApp purges repartition topics this way. */
   async deleteRecords(offsets: readonly TopicPartitionOffset[]): Promise<void> {
     for (const o of offsets) await this.cleaner.deleteRecords(this.log(o), o.offset)
   }
