@@ -14,6 +14,18 @@ import { resolveTopicName } from '../../topology/internal-topic-name'
 import type { BrokerAdmin, TopicSpec } from '../broker/broker'
 import type { DedupConfig } from '../streams-config'
 
+/**
+ * Kafka Streams' repartition topic overrides: no retention, because the app deletes what it has
+ * committed (repartition-purger.ts); a broker's default retention (7 days) would otherwise drop
+ * records an app stopped for longer had not read yet. 50 MB segments let a purge free disk early.
+ * Applied when the app creates the topic; an existing topic keeps its configs.
+ */
+export const REPARTITION_TOPIC_CONFIG: Readonly<Record<string, string>> = Object.freeze({
+  'cleanup.policy': 'delete',
+  'retention.ms': '-1',
+  'segment.bytes': '52428800',
+})
+
 export interface TopicPlan {
   /** Partition count (= task count) of each sub-topology, by id. */
   readonly partitions: ReadonlyMap<number, number>
@@ -78,7 +90,7 @@ export async function planTopics(options: TopicPlanOptions): Promise<TopicPlan> 
   }
 
   const dedupSubtopology = dedupReader(options.dedup, readerOf, internalNames)
-  const internalTopics: TopicSpec[] = repartition.map((r) => ({ name: r.name, partitions: repartitionCounts.get(r.name)! }))
+  const internalTopics: TopicSpec[] = repartition.map((r) => ({ name: r.name, partitions: repartitionCounts.get(r.name)!, config: REPARTITION_TOPIC_CONFIG }))
   for (const sub of topology.subtopologies) {
     const count = partitions.get(sub.id)!
     for (const name of sub.stores) {

@@ -43,6 +43,10 @@ describe('planTopics', () => {
     })
     const windowed = result.internalTopics.find((t) => t.name === 'two-per-second-changelog')!
     expect(windowed.config).toMatchObject({ 'cleanup.policy': 'compact,delete' })
+    // Kafka Streams' repartition overrides: no retention (the app purges what it committed).
+    for (const name of ['two-r1-repartition', 'two-r2-repartition', 'two-r3-repartition']) {
+      expect(result.internalTopics.find((t) => t.name === name)!.config).toEqual({ 'cleanup.policy': 'delete', 'retention.ms': '-1', 'segment.bytes': '52428800' })
+    }
     expect(result.internalTopics.find((t) => t.name === 'two-wide-changelog')!.config).toEqual({ 'cleanup.policy': 'compact' })
     expect([...result.partitions.values()].sort()).toEqual([2, 2, 2, 5, 7])
   })
