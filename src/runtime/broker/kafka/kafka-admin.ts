@@ -16,22 +16,12 @@ import {
   ERR,
   ISOLATION,
   OFFSET_SPEC,
-  type Callback,
   type NativeAdmin,
-  type NativeError,
+  type NativeDeletedRecords,
   type NativeGroupOffsets,
   type NativeListedOffset,
   type NativeMetadata,
 } from './rdkafka'
-
-/** The binding's AdminClient#deleteRecords (lib/admin.js), which rdkafka.ts's NativeAdmin does not list. */
-interface NativeRecordsDeleter {
-  deleteRecords(
-    offsets: Array<{ topic: string; partition: number; offset: number }>,
-    options: { timeout: number; operationTimeout: number },
-    cb: Callback<ReadonlyArray<{ readonly topic: string; readonly partition: number; readonly lowWatermark: number; readonly error?: NativeError }>>,
-  ): void
-}
 
 /** How long a newly created (or auto-created) topic may take to appear in metadata. */
 const TOPIC_VISIBLE_MS = 10_000
@@ -141,13 +131,13 @@ export class KafkaAdmin implements BrokerAdmin {
 
   async deleteRecords(offsets: readonly TopicPartitionOffset[]): Promise<void> {
     if (offsets.length === 0) return
-    const admin = this.admin() as NativeAdmin & NativeRecordsDeleter
+    const admin = this.admin()
     // One entry per partition (librdkafka rejects duplicates): the highest offset asked for wins.
     const unique = new Map<string, TopicPartitionOffset>()
     for (const o of offsets) if ((unique.get(partitionKey(o))?.offset ?? -1) < o.offset) unique.set(partitionKey(o), o)
     const request = Array.from(unique.values(), ({ topic, partition, offset }) => ({ topic, partition, offset }))
     const timeout = this.ctx.operationTimeoutMs
-    const results = await call<ReadonlyArray<{ topic: string; partition: number; error?: NativeError }>>((cb) =>
+    const results = await call<NativeDeletedRecords[]>((cb) =>
       admin.deleteRecords(request, { timeout, operationTimeout: timeout }, cb),
     ).catch((error: unknown) => {
       throw brokerError('deleting records', error)

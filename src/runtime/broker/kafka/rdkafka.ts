@@ -140,7 +140,20 @@ export interface NativeAdmin {
     options: { timeout: number },
     cb: Callback<NativeGroupOffsets[]>,
   ): void
+  /** lib/admin.js: moves each partition's log start up to `offset` (Kafka's DeleteRecords). */
+  deleteRecords(
+    offsets: Array<{ topic: string; partition: number; offset: number }>,
+    options: { timeout: number; operationTimeout: number },
+    cb: Callback<NativeDeletedRecords[]>,
+  ): void
   disconnect(): void
+}
+
+export interface NativeDeletedRecords {
+  readonly topic: string
+  readonly partition: number
+  readonly lowWatermark: number
+  readonly error?: NativeError
 }
 
 export function createNativeConsumer(config: RdkafkaConfig): NativeConsumer {
