@@ -102,30 +102,45 @@ describe('Kafka adapter: group consumer on the mock cluster', () => {
 
   // Cooperative here because the mock broker rejects OffsetCommit while an eager rebalance is in
   // its joining phase (REBALANCE_IN_PROGRESS), where a real broker accepts the current generation.
+  //
+  // c2 leads (the mock elects the smallest group.instance.id). The mock ends a rebalance when the
+  // leader's SyncGroup arrives and refuses a later follower's SyncGroup (INVALID_REQUEST; Kafka
+  // answers it), so a follower slowed by a loaded machine rejoins and starts another rebalance, in
+  // which the mock refuses commits. With c1 as the follower, its revocation comes from a SyncGroup
+  // answered after the leader's: all members have synced, and nobody rejoins before c1 itself,
+  // which librdkafka holds until this callback's unassign.
   it('lets an onRevoked listener commit before the partitions move (cooperative)', async () => {
     const topic = await topicWith('revoke-commit', 2, 3)
-    const coop = mockBroker(kafka.bootstrapServers, { assignor: 'cooperative-sticky' })
+    const group = kafka.uniqueTopic('g')
+    const member = (instanceId: string) =>
+      mockBroker(kafka.bootstrapServers, { assignor: 'cooperative-sticky', rdkafkaConsumer: { 'group.instance.id': `${group}-${instanceId}` } })
+    const follower = member('b')
+    const leader = member('a')
     try {
-      const group = kafka.uniqueTopic('g')
-      const c1 = coop.consumer(groupOptions(group))
+      const c1 = follower.consumer(groupOptions(group))
       const seen: TopicPartition[] = []
+      const ownedInCallback: TopicPartition[] = []
       await c1.subscribe(
         [topic],
         rebalanceLog({
           onRevoked: async (partitions) => {
             seen.push(...partitions)
+            ownedInCallback.push(...c1.assignment())
             await c1.commit(partitions.map((p) => ({ ...p, offset: 3 })))
           },
         }),
       )
       await pollUntil([c1], (r) => r.length >= 6)
-      const c2 = coop.consumer(groupOptions(group))
+      const c2 = leader.consumer(groupOptions(group))
       await c2.subscribe([topic], rebalanceLog())
       await pollUntil([c1, c2], () => c2.assignment().length === 1 && c1.assignment().length === 1, 20_000)
       expect(seen).toHaveLength(1)
-      expect(await coop.admin().committedOffsets(group, seen)).toEqual([{ ...seen[0]!, offset: 3 }])
+      // The listener ran while the partition was still c1's; it is c2's now.
+      expect(ownedInCallback).toContainEqual(seen[0])
+      expect(c2.assignment()).toEqual(seen)
+      expect(await leader.admin().committedOffsets(group, seen)).toEqual([{ ...seen[0]!, offset: 3 }])
     } finally {
-      await coop.close()
+      await Promise.all([follower.close(), leader.close()])
     }
   })
 

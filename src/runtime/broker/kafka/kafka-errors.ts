@@ -7,7 +7,11 @@ import { StreamfoldError, TaskMigratedError, type ErrorCoordinates } from '../..
 import { ERR, type NativeError } from './rdkafka'
 
 /** Errors meaning another instance now owns our work: a newer producer with our transactional.id,
- *  or a group generation we no longer belong to. Kafka Streams maps these to TaskMigrated. */
+ *  or a group generation we no longer belong to. Kafka Streams maps these to TaskMigrated.
+ *  REBALANCE_IN_PROGRESS too, not retried: Kafka accepts a commit of the current generation while
+ *  a rebalance is being prepared and refuses it only between a new generation's JoinGroup and
+ *  SyncGroup, after which the partitions may be another member's. In a revoke callback no retry
+ *  can succeed: the rebalance goes on only once the callback has returned. */
 const MIGRATED = new Set<number>([
   ERR.FENCED,
   ERR.PRODUCER_FENCED,
