@@ -1,7 +1,9 @@
 /**
  * GroupConsumer on the embedded broker. Positions live here; the group (consumer-group.ts) decides
  * who owns what, and rebalance callbacks run inside poll() only. Records are fetched whole batches
- * at a time and the rest of a batch waits in a per-partition buffer for the next poll.
+ * at a time and the rest waits in a per-partition buffer for the next poll, as undecoded batches:
+ * a batch is decoded when a poll first takes from it, so records read ahead do not sit in the heap
+ * as objects (they would survive young-generation collections and be copied and promoted).
  *
  * A poll that finds a partition's buffer empty starts its read, and reads all such partitions at
  * once; it waits for them only if no partition has records buffered already, so reads still in
@@ -28,15 +30,18 @@ import type { BrokerCore } from './broker-core'
 import { GroupMember, type ConsumerGroup } from './consumer-group'
 import { tpKey } from './group-offsets'
 import type { PartitionLog } from './partition-log'
-import { readPartition } from './read-partition'
+import { readPartitionBatches, type FetchedBatch } from './read-partition'
+import { decodeBatchInto, firstBatchOffset } from './record-batch'
 
 /** Kafka's session.timeout.ms default. */
 const DEFAULT_SESSION_TIMEOUT_MS = 45_000
 /** Fetch at least this many records per partition read, to amortise storage round trips. */
 const MIN_FETCH_RECORDS = 500
 
+/** One fetched batch; decoded when a poll first reaches it (see readPartitionBatches). */
 interface Chunk {
-  readonly records: readonly BrokerRecord[]
+  readonly batch: FetchedBatch
+  records: BrokerRecord[] | undefined
   index: number
 }
 
@@ -231,13 +236,15 @@ export class EmbeddedConsumer implements GroupConsumer {
       }
       while (out.length < max && fetch.chunks.length > 0) {
         const chunk = fetch.chunks[0]!
-        const take = Math.min(max - out.length, chunk.records.length - chunk.index)
-        for (let r = 0; r < take; r++) out.push(chunk.records[chunk.index + r]!)
+        const records = decoded(chunk)
+        const take = Math.min(max - out.length, records.length - chunk.index)
+        for (let r = 0; r < take; r++) out.push(records[chunk.index + r]!)
         chunk.index += take
         fetch.buffered -= take
-        if (chunk.index >= chunk.records.length) fetch.chunks.shift()
+        if (chunk.index >= records.length) fetch.chunks.shift()
       }
-      this.positions.set(key, fetch.chunks.length > 0 ? fetch.chunks[0]!.records[fetch.chunks[0]!.index]!.offset : fetch.cursor)
+      const head = fetch.chunks[0]
+      this.positions.set(key, head === undefined ? fetch.cursor : nextOffset(head))
     }
 
     return out
@@ -265,15 +272,15 @@ export class EmbeddedConsumer implements GroupConsumer {
   private startRead(key: string, fetch: PartitionFetch, log: PartitionLog, end: number, wanted: number): Promise<void> {
     // Not awaited by every poll: the result lands in the partition's buffer, unless the partition
     // was seeked, revoked or lost meanwhile (its fetch state replaced).
-    const read = readPartition(this.core.store, log, { from: fetch.cursor, to: end, isolation: this.isolation, maxRecords: wanted })
+    const read = readPartitionBatches(this.core.store, log, { from: fetch.cursor, to: end, isolation: this.isolation, maxRecords: wanted })
     const reading = read.then(
       (result) => {
         if (this.fetches.get(key) !== fetch) return // seeked, revoked or closed meanwhile
         fetch.reading = undefined
         fetch.cursor = result.next
-        if (result.records.length > 0) {
-          fetch.chunks.push({ records: result.records, index: 0 })
-          fetch.buffered += result.records.length
+        if (result.count > 0) {
+          for (const batch of result.batches) fetch.chunks.push({ batch, records: undefined, index: 0 })
+          fetch.buffered += result.count
         } else if (fetch.buffered === 0) {
           this.positions.set(key, result.next)
         }
@@ -331,4 +338,19 @@ export class EmbeddedConsumer implements GroupConsumer {
     if (this.closed) throw new StreamfoldError('ILLEGAL_STATE', 'consumer is closed')
     this.core.assertOpen()
   }
+}
+
+/** The chunk's records, decoded on first use. */
+function decoded(chunk: Chunk): BrokerRecord[] {
+  if (chunk.records === undefined) {
+    const records: BrokerRecord[] = []
+    decodeBatchInto(chunk.batch.bytes, chunk.batch.slice, records)
+    chunk.records = records
+  }
+  return chunk.records
+}
+
+/** The offset of the chunk's next record, without decoding a chunk not reached yet. */
+function nextOffset(chunk: Chunk): number {
+  return chunk.records === undefined ? firstBatchOffset(chunk.batch.bytes, chunk.batch.slice) : chunk.records[chunk.index]!.offset
 }

@@ -9,7 +9,7 @@
 import type { BrokerRecord, IsolationLevel } from '../broker'
 import type { KvEntry, KvStore } from './kv-store'
 import type { PartitionLog } from './partition-log'
-import { BATCH_CONTROL, BATCH_TRANSACTIONAL, decodeBatchInto, readBatchHeader } from './record-batch'
+import { BATCH_CONTROL, BATCH_TRANSACTIONAL, countBatchRecords, decodeBatchInto, readBatchHeader, type BatchSlice } from './record-batch'
 import { storageKeys } from './storage-keys'
 
 export interface PartitionRead {
@@ -27,22 +27,50 @@ export interface PartitionReadResult {
   readonly next: number
 }
 
+/** A batch read but not decoded yet, with the slice of it the read selected. */
+export interface FetchedBatch {
+  readonly bytes: Buffer
+  readonly slice: BatchSlice
+  /** Records the slice selects (at least 1). */
+  readonly count: number
+}
+
+export interface PartitionBatchesResult {
+  readonly batches: FetchedBatch[]
+  /** Records over all batches. */
+  readonly count: number
+  /** The offset to read from next. */
+  readonly next: number
+}
+
 /** Where a batch's record count is (record-batch.ts). */
 const COUNT_AT = 10
 const FIRST_CHUNK = 8
 const MAX_CHUNK = 256
 
 export async function readPartition(store: KvStore, log: PartitionLog, read: PartitionRead): Promise<PartitionReadResult> {
+  const { batches, next } = await readPartitionBatches(store, log, read)
   const records: BrokerRecord[] = []
+  for (const batch of batches) decodeBatchInto(batch.bytes, batch.slice, records)
+  return { records, next }
+}
+
+/**
+ * `readPartition` without decoding: the selected batches, to be decoded when their records are
+ * needed. A consumer reading ahead keeps bytes waiting instead of thousands of record objects,
+ * which would outlive young-generation collections (each survivor is copied, then promoted).
+ */
+export async function readPartitionBatches(store: KvStore, log: PartitionLog, read: PartitionRead): Promise<PartitionBatchesResult> {
+  const found = { batches: [] as FetchedBatch[], count: 0 }
   const { from, to } = read
-  if (from >= to) return { records, next: from }
+  if (from >= to) return { ...found, next: from }
   const cached = log.cachedRange(from, to)
   if (cached !== undefined) {
     for (const batch of cached) {
-      const next = visitBatch(log, read, batch.base, batch.value, records, true)
-      if (next !== undefined) return { records, next }
+      const next = visitBatch(log, read, batch.base, batch.value, found, true)
+      if (next !== undefined) return { ...found, next }
     }
-    return { records, next: to }
+    return { ...found, next: to }
   }
   const { gte: partitionStart } = storageKeys.logRange(log.topicId, log.partition)
   const upper = storageKeys.log(log.topicId, log.partition, to)
@@ -59,25 +87,32 @@ export async function readPartition(store: KvStore, log: PartitionLog, read: Par
     for (const [key, value] of entries) {
       seen++
       seenRecords += value.readUInt32BE(COUNT_AT)
-      const next = visitBatch(log, read, storageKeys.baseOffsetOf(key), value, records, false)
-      if (next !== undefined) return { records, next }
+      const next = visitBatch(log, read, storageKeys.baseOffsetOf(key), value, found, false)
+      if (next !== undefined) return { ...found, next }
     }
     if (first) {
       // Size the first forward read by the batches seen so far, so it does not fetch (and copy
       // out of LevelDB) many more batches than `maxRecords` needs.
       const perBatch = seen > 0 ? Math.max(1, seenRecords / seen) : 0
-      if (perBatch > 0) chunk = Math.min(MAX_CHUNK, Math.max(1, Math.ceil((read.maxRecords - records.length) / perBatch) + 1))
+      if (perBatch > 0) chunk = Math.min(MAX_CHUNK, Math.max(1, Math.ceil((read.maxRecords - found.count) / perBatch) + 1))
       continue
     }
-    if (entries.length < chunk) return { records, next: to }
+    if (entries.length < chunk) return { ...found, next: to }
     lower = { gt: entries[entries.length - 1]![0] }
     chunk = Math.min(MAX_CHUNK, chunk * 4)
   }
 }
 
-/** Decodes the batch at `base` into `records` unless it is skipped; returns where the next
- *  read starts once `maxRecords` is reached, else undefined (go on). */
-function visitBatch(log: PartitionLog, read: PartitionRead, base: number, value: Buffer, records: BrokerRecord[], copy: boolean): number | undefined {
+/** Adds the batch at `base` to `found` unless it is skipped; returns where the next read starts
+ *  once `maxRecords` is reached, else undefined (go on). */
+function visitBatch(
+  log: PartitionLog,
+  read: PartitionRead,
+  base: number,
+  value: Buffer,
+  found: { batches: FetchedBatch[]; count: number },
+  copy: boolean,
+): number | undefined {
   const header = readBatchHeader(value)
   const end = base + header.lastOffsetDelta + 1
   // Below the log start: deleted by retention or deleteRecords while this read was under
@@ -86,6 +121,13 @@ function visitBatch(log: PartitionLog, read: PartitionRead, base: number, value:
   const skip =
     (header.attributes & BATCH_CONTROL) !== 0 ||
     (read.isolation === 'read_committed' && (header.attributes & BATCH_TRANSACTIONAL) !== 0 && log.isAborted(header.producerId, base))
-  if (!skip) decodeBatchInto(copy ? Buffer.from(value) : value, { topic: log.topic, partition: log.partition, baseOffset: base, from: read.from, to: read.to }, records)
-  return records.length >= read.maxRecords ? Math.min(end, read.to) : undefined
+  if (!skip) {
+    const slice: BatchSlice = { topic: log.topic, partition: log.partition, baseOffset: base, from: read.from, to: read.to }
+    const count = countBatchRecords(value, slice)
+    if (count > 0) {
+      found.batches.push({ bytes: copy ? Buffer.from(value) : value, slice, count })
+      found.count += count
+    }
+  }
+  return found.count >= read.maxRecords ? Math.min(end, read.to) : undefined
 }

@@ -155,6 +155,47 @@ export function decodeBatchInto(b: Buffer, slice: BatchSlice, out: BrokerRecord[
   }
 }
 
+/**
+ * How many records of batch `b` the slice selects, without decoding them: all of them when the
+ * batch lies inside [from, to) (`count` is exact, compaction included), else the selected
+ * offsets counted by walking the records' lengths.
+ */
+export function countBatchRecords(b: Buffer, slice: BatchSlice): number {
+  const { baseOffset, from, to } = slice
+  if (baseOffset >= from && baseOffset + b.readUInt32BE(6) < to) return b.readUInt32BE(10)
+  return walkSelected(b, slice, false)
+}
+
+/** The offset of the first record of batch `b` the slice selects (-1: none), without decoding. */
+export function firstBatchOffset(b: Buffer, slice: BatchSlice): number {
+  return walkSelected(b, slice, true)
+}
+
+/** Walks the records' lengths: the count of selected offsets, or the first one (-1: none). */
+function walkSelected(b: Buffer, slice: BatchSlice, firstOnly: boolean): number {
+  const { baseOffset, from, to } = slice
+  const count = b.readUInt32BE(10)
+  let selected = 0
+  let at = HEADER_SIZE
+  for (let i = 0; i < count; i++) {
+    const offset = baseOffset + b.readUInt32BE(at)
+    if (offset >= from && offset < to) {
+      if (firstOnly) return offset
+      selected++
+    }
+    at += 12
+    at += 4 + Math.max(b.readInt32BE(at), 0)
+    at += 4 + Math.max(b.readInt32BE(at), 0)
+    const headerCount = b.readUInt16BE(at)
+    at += 2
+    for (let h = 0; h < headerCount; h++) {
+      at += 2 + b.readUInt16BE(at)
+      at += 4 + b.readUInt32BE(at)
+    }
+  }
+  return firstOnly ? -1 : selected
+}
+
 // The last header name decoded, with its bytes: records of one producer mostly repeat the same
 // names (every changelog record carries `__src`), so the string is reused instead of decoded again.
 let lastName = ''

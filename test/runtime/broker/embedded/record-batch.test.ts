@@ -1,7 +1,7 @@
 /** The log batch format and the range assignor. */
 import type { BrokerRecord } from '../../../../src/runtime/broker/broker'
 import { rangeAssign } from '../../../../src/runtime/broker/embedded/range-assignor'
-import { BATCH_TRANSACTIONAL, batchRecords, decodeBatchInto, encodeBatch, readBatchHeader } from '../../../../src/runtime/broker/embedded/record-batch'
+import { BATCH_TRANSACTIONAL, batchRecords, countBatchRecords, decodeBatchInto, encodeBatch, firstBatchOffset, readBatchHeader } from '../../../../src/runtime/broker/embedded/record-batch'
 
 describe('record batch', () => {
   const records = [
@@ -29,6 +29,25 @@ describe('record batch', () => {
     const out: BrokerRecord[] = []
     decodeBatchInto(rewritten, { topic: 't', partition: 0, baseOffset: 10, from: 0, to: 100 }, out)
     expect(out.map((r) => r.offset)).toEqual([14])
+  })
+})
+
+describe('record batch read without decoding', () => {
+  // Offsets 10, 11 (with headers), 13 and 16 of a rewritten batch spanning 10-19.
+  const batch = encodeBatch({ attributes: 0, producerId: 0, lastOffsetDelta: 9, cleanedAt: 1 }, [
+    { offsetDelta: 0, timestamp: 1, key: Buffer.from('a'), value: Buffer.from('1'), headers: [] },
+    { offsetDelta: 1, timestamp: 2, key: null, value: Buffer.alloc(70), headers: [['__src', Buffer.alloc(9)], ['x', Buffer.alloc(0)]] },
+    { offsetDelta: 3, timestamp: 3, key: Buffer.alloc(0), value: null, headers: [] },
+    { offsetDelta: 6, timestamp: 4, key: Buffer.from('d'), value: Buffer.from('4'), headers: [['h', Buffer.from('v')]] },
+  ])
+
+  it('counts and finds the first of the records a slice selects, as decoding them would', () => {
+    for (const [from, to] of [[0, 100], [10, 20], [11, 20], [12, 14], [14, 16], [0, 12], [17, 30], [13, 14], [16, 17]] as const) {
+      const slice = { topic: 't', partition: 0, baseOffset: 10, from, to }
+      const decoded: BrokerRecord[] = []
+      decodeBatchInto(batch, slice, decoded)
+      expect([from, to, countBatchRecords(batch, slice), firstBatchOffset(batch, slice)]).toEqual([from, to, decoded.length, decoded[0]?.offset ?? -1])
+    }
   })
 })
 
