@@ -35,14 +35,31 @@ export interface TaskDbTuning {
   readonly maxOpenFiles?: number
 }
 
+/** LevelDB's write buffer when none is configured. */
+const LEVELDB_WRITE_BUFFER_BYTES = 4 * 1024 * 1024
+/** Levels of a LevelDB tree (leveldb::config::kNumLevels). */
+const LEVELDB_LEVELS = 7
+
+/**
+ * Compactions of every task database in the process, one at a time. A running compactRange holds
+ * a libuv threadpool thread (4 by default) until it ends, while the work itself happens on
+ * LevelDB's one background thread, shared by every database of the process: compactions side by
+ * side would only take threads from the reads and writes of the running tasks.
+ */
+let compactionTurn: Promise<unknown> = Promise.resolve()
+
 export class TaskDb implements ByteDb {
   readonly persistent = true
   private closed = false
+  /** This database's compactions, queued or running. */
+  private compactions: Promise<unknown> = Promise.resolve()
 
   private constructor(
     private readonly db: Level,
     readonly location: string,
     private readonly taskId: string,
+    /** Bytes of the memtable: data written past it goes to table files. */
+    readonly writeBufferSize: number,
   ) {}
 
   static location(where: TaskDbLocation): string {
@@ -59,7 +76,7 @@ export class TaskDb implements ByteDb {
     } catch (error) {
       throw mapOpenError(error, where.taskId)
     }
-    const taskDb = new TaskDb(db, location, where.taskId)
+    const taskDb = new TaskDb(db, location, where.taskId, tuning.writeBufferSize ?? LEVELDB_WRITE_BUFFER_BYTES)
     try {
       await taskDb.checkFormat()
     } catch (error) {
@@ -123,6 +140,44 @@ export class TaskDb implements ByteDb {
     await this.commit(batch)
   }
 
+  /**
+   * Compacts the keys `gte <= key < lt` into one level after the other compactions of the process:
+   * flushes the memtable, then merges the range's table files level by level down to the deepest
+   * level holding any of them, so that a read of the range looks at one table file. Resolves false,
+   * without compacting, when the database was closed before its turn came; close() waits for a
+   * compaction that has started.
+   */
+  compactRange(gte: string, lt: string): Promise<boolean> {
+    this.assertOpen()
+    const compaction = compactionTurn.then(() => this.compactNow(gte, lt))
+    compactionTurn = compaction.catch(() => undefined)
+    this.compactions = compaction.catch(() => undefined)
+    return compaction
+  }
+
+  /** Resolves when the compactions asked for so far have finished (or failed, or were skipped). */
+  async compacted(): Promise<void> {
+    await this.compactions
+  }
+
+  /** Table files per LevelDB level (0-6), from LevelDB's `num-files-at-level<N>` properties. */
+  filesPerLevel(): number[] {
+    this.assertOpen()
+    const files: number[] = []
+    for (let level = 0; level < LEVELDB_LEVELS; level++) files.push(Number(this.db.getProperty(`leveldb.num-files-at-level${level}`)))
+    return files
+  }
+
+  /** Approximate bytes on disk of the keys `gte <= key < lt` (table files; the memtable is not counted). */
+  async approximateSize(gte: string, lt: string): Promise<number> {
+    this.assertOpen()
+    try {
+      return await this.db.approximateSize(Buffer.from(gte, 'latin1'), Buffer.from(lt, 'latin1'))
+    } catch (error) {
+      throw mapRuntimeError(error, this.taskId)
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
@@ -147,6 +202,16 @@ export class TaskDb implements ByteDb {
     if (version.toString('latin1') !== FORMAT_VERSION) {
       throw corrupted(this.taskId, `state directory has unknown layout version (expected ${FORMAT_VERSION})`)
     }
+  }
+
+  private async compactNow(gte: string, lt: string): Promise<boolean> {
+    if (this.closed) return false
+    try {
+      await this.db.compactRange(Buffer.from(gte, 'latin1'), Buffer.from(lt, 'latin1'))
+    } catch (error) {
+      throw mapRuntimeError(error, this.taskId)
+    }
+    return true
   }
 
   private async commit(batch: ReturnType<Level['batch']>): Promise<void> {

@@ -9,6 +9,7 @@ import type { Logger } from '../logger'
 import type { TopicPartitionOffset } from '../runtime/broker/broker'
 import { fromBinary } from './binary-key'
 import type { DbOp } from './byte-db'
+import { RestoreCompaction } from './restore-compaction'
 import { KeyValueEngine } from './store-engine'
 import type { StoreInstance } from './store-factory'
 import { changelogPositionOp, partitionKey } from './task-meta'
@@ -27,7 +28,11 @@ export async function restoreTaskStores(request: TaskRestoreRequest): Promise<Re
   // What the local state already applied counts as committed too: those records' effects are in
   // it (at_least_once writes LevelDB before committing offsets), so re-reading them must apply them.
   const committed = highest(request.committedOffsets, state.dedup.appliedOffsets())
-  const targets = instances.map((instance) => target(instance, request))
+  const persistent = instances.filter((i) => i.engine.core.db === state.taskDb)
+  const compaction = state.taskDb === undefined
+    ? undefined
+    : await RestoreCompaction.prepare(state.taskDb, persistent.map((i) => ({ storeName: i.name, prefix: i.engine.core.prefix })))
+  const targets = instances.map((instance) => target(instance, request, compaction))
   let results: RestoreEndEvent[]
   try {
     results = await restoreChangelogs(targets, {
@@ -40,6 +45,7 @@ export async function restoreTaskStores(request: TaskRestoreRequest): Promise<Re
   } finally {
     for (const instance of instances) instance.engine.afterRestore()
   }
+  compaction?.start(logger)
   for (const result of results) {
     const persistent = instances.find((i) => i.name === result.storeName)?.engine.core.db.persistent
     if (persistent === true && result.startOffset === 0 && result.applied > 0) {
@@ -52,7 +58,7 @@ export async function restoreTaskStores(request: TaskRestoreRequest): Promise<Re
   return results
 }
 
-function target(instance: StoreInstance, request: TaskRestoreRequest): RestoreTarget {
+function target(instance: StoreInstance, request: TaskRestoreRequest, compaction: RestoreCompaction | undefined): RestoreTarget {
   const { state, partition } = request
   const { engine, name } = instance
   const stored = state.positions.get(name)
@@ -74,6 +80,7 @@ function target(instance: StoreInstance, request: TaskRestoreRequest): RestoreTa
     startOffset: stored?.offset ?? 0,
     async applyChunk(entries, nextOffset) {
       const position = { partition, offset: nextOffset }
+      compaction?.wrote(name, entries)
       const positionOp = changelogPositionOp(name, position)
       if (prefixed !== undefined) {
         await prefixed(prefix, entries, [positionOp])
