@@ -3,10 +3,11 @@
  * runs the cases whose name equals or contains an argument (`count`, `mock`, `rss-10m`).
  * One JSON line per case on stdout, then a summary table; progress goes to stderr.
  *
- *   --list          print the case names and exit
+ *   --list          print the case names with their variants and exit (opt-in variants marked)
  *   --reps N        repetitions per variant (default 3; medians and ratios need >= 3)
  *   --scale X       multiply record counts (default 1)
- *   --variant a,b   run only these variants of the chosen cases (for profiling)
+ *   --variant a,b   run only these variants of the chosen cases: for profiling, and the only way to
+ *                   run the opt-in ceiling variants (tight-loop-changelog, tight-loop-eos)
  *   --against DIR   also run every variant from another checkout (e.g. `git worktree add DIR HEAD~1`,
  *                   with node_modules linked) as `<name>@base`, alternating with this one, and
  *                   report `<name> vs @base` ratios: before/after figures of a change
@@ -41,7 +42,10 @@ async function main(): Promise<void> {
   const selectors = argv.filter((a) => !a.startsWith('--'))
   const cases = allCases(sizes(scale))
   if (list) {
-    for (const c of cases) process.stdout.write(`${c.name.padEnd(26)} ${c.description}\n`)
+    for (const c of cases) {
+      const variants = c.variants.map((v) => (v.optIn === true ? `${v.name} (opt-in)` : v.name)).join(', ')
+      process.stdout.write(`${c.name.padEnd(26)} ${c.description}\n${''.padEnd(26)} variants: ${variants}\n`)
+    }
     return
   }
   const chosen = selectors.length === 0 ? cases : cases.filter((c) => selectors.some((s) => c.name === s || c.name.includes(s)))
