@@ -51,6 +51,7 @@ let compactionTurn: Promise<unknown> = Promise.resolve()
 export class TaskDb implements ByteDb {
   readonly persistent = true
   private closed = false
+  private closing: Promise<void> | undefined
   /** This database's compactions, queued or running. */
   private compactions: Promise<unknown> = Promise.resolve()
 
@@ -178,10 +179,12 @@ export class TaskDb implements ByteDb {
     }
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return
+  /** Every call resolves once the database is closed: a close waits for a running compaction,
+   *  and a second caller (wipe() after a close still under way) must not go on before it ends. */
+  close(): Promise<void> {
     this.closed = true
-    await this.db.close()
+    this.closing ??= this.db.close()
+    return this.closing
   }
 
   /** Closes and deletes the directory. */

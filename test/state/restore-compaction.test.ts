@@ -105,3 +105,26 @@ describe('TaskDb.compactRange', () => {
     expect(await second).toBe(false)
   })
 })
+
+describe('TaskDb.close during a compaction', () => {
+  const dir = useTempDir()
+
+  // close() waits for a running compaction; a second close() (wipe() after a close that is still
+  // waiting) must wait for it too, or the directory is deleted or reopened under an open database.
+  it('a second close waits for the database to be closed: reopening right after it works', async () => {
+    const where = { stateDir: dir(), applicationId: APP, taskId: '0_0' }
+    const db = await TaskDb.open(where)
+    const value = Buffer.alloc(100, 1)
+    for (let batch = 0; batch < 20; batch++) {
+      await db.write(Array.from({ length: 2000 }, (_, i) => ({ type: 'put' as const, key: `!s!${(i * 7919 + batch) % 40_000}`, value })))
+    }
+    const compaction = db.compactRange('!s!', '!s"')
+    await new Promise((resolve) => setImmediate(resolve)) // its turn has come: the compaction runs
+    const first = db.close()
+    await db.close()
+    const reopened = await TaskDb.open(where)
+    await reopened.close()
+    await first
+    expect(await compaction).toBe(true)
+  })
+})
