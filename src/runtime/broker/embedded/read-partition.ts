@@ -30,9 +30,8 @@ export interface PartitionReadResult {
 /** A batch read but not decoded yet, with the slice of it the read selected. */
 export interface FetchedBatch {
   readonly bytes: Buffer
+  /** Selects at least one record of the batch. */
   readonly slice: BatchSlice
-  /** Records the slice selects (at least 1). */
-  readonly count: number
 }
 
 export interface PartitionBatchesResult {
@@ -125,7 +124,7 @@ function visitBatch(
     const slice: BatchSlice = { topic: log.topic, partition: log.partition, baseOffset: base, from: read.from, to: read.to }
     const count = countBatchRecords(value, slice)
     if (count > 0) {
-      found.batches.push({ bytes: copy ? Buffer.from(value) : value, slice, count })
+      found.batches.push({ bytes: copy ? Buffer.from(value) : value, slice })
       found.count += count
     }
   }
