@@ -48,7 +48,7 @@ interface Chunk {
 /** One partition's fetch state; replaced (never reused) on seek and ownership changes, so a
  *  read that completes for a state no longer in the map is dropped. */
 interface PartitionFetch {
-  /** Fetched records not yet handed out, in offset order. */
+  /** Fetched batches with records not yet handed out, in offset order. */
   readonly chunks: Chunk[]
   /** Records in `chunks` not yet handed out. */
   buffered: number

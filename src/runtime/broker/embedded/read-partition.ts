@@ -3,8 +3,8 @@
  * be missing (compaction, control markers, aborted transactions filtered for read_committed):
  * the returned `next` says where the following read starts, past anything skipped.
  *
- * A range the partition's tail cache covers (partition-log.ts) is decoded from memory, without
- * a storage read; each read decodes its own copy of the bytes, as a storage read would hand out.
+ * A range the partition's tail cache covers (partition-log.ts) is served from memory, without
+ * a storage read; each read takes its own copy of the bytes, as a storage read would hand out.
  */
 import type { BrokerRecord, IsolationLevel } from '../broker'
 import type { KvEntry, KvStore } from './kv-store'
