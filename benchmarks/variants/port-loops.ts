@@ -25,7 +25,7 @@ import { ClassicLevel } from 'classic-level'
 import type { BrokerRecord, TopicPartitionOffset } from '../../src/runtime/broker/broker'
 import { GROUP_TIMING, openBroker } from '../harness/brokers'
 import { dataset, datasetBytes } from '../harness/data'
-import { startProfile } from '../harness/profiler'
+import { startCpuWindow, startProfile } from '../harness/profiler'
 import { printResult, throughput, type RunParams } from '../harness/protocol'
 import { COUNT_STORE, statelessFilter, statelessMapValue } from '../harness/topologies'
 import { CeilingCommits } from './ceiling-commit'
@@ -81,7 +81,10 @@ export async function run(params: RunParams): Promise<void> {
     const records = await consumer.poll(loop === 'naive' ? 32 : 1000, 100)
     if (first !== undefined) pollMs += performance.now() - pollStarted
     if (records.length === 0) continue
-    first ??= performance.now()
+    if (first === undefined) {
+      first = performance.now()
+      startCpuWindow()
+    }
     const batch = records.length > limit - done ? records.slice(0, limit - done) : records
     if (loop === 'pipe') {
       for (const r of batch) producer.send({ topic: output, key: r.key, value: r.value, timestamp: r.timestamp, headers: r.headers })

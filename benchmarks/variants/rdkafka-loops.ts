@@ -20,7 +20,7 @@ import * as Kafka from '@confluentinc/kafka-javascript'
 import { ClassicLevel } from 'classic-level'
 import { GROUP_TIMING } from '../harness/brokers'
 import { dataset, datasetBytes } from '../harness/data'
-import { startProfile } from '../harness/profiler'
+import { startCpuWindow, startProfile } from '../harness/profiler'
 import { printResult, throughput, type RunParams } from '../harness/protocol'
 import { COUNT_STORE, statelessFilter, statelessMapValue } from '../harness/topologies'
 import { CeilingCommits } from './ceiling-commit'
@@ -154,7 +154,10 @@ export async function run(params: RunParams): Promise<void> {
   while (done < data.count) {
     const messages = await new Promise<Message[]>((resolve, reject) => consumer.consume(1000, (err, m) => (err ? reject(err) : resolve(m))))
     if (messages.length === 0) continue
-    first ??= performance.now()
+    if (first === undefined) {
+      first = performance.now()
+      startCpuWindow()
+    }
     if (loop === 'pipe') {
       for (const m of messages) {
         const key = asBuffer(m.key)
