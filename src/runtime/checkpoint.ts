@@ -330,10 +330,12 @@ export class Checkpoint {
     // task's commit is still one atomic batch, and a failure still marks only its own task).
     // A background commit starts one task's write per event-loop turn: building a batch is main-
     // thread work, and records arriving meanwhile are processed between two tasks' batches instead
-    // of waiting for all of them. The writes still overlap in LevelDB's threads.
+    // of waiting for all of them. The writes still overlap in LevelDB's threads. A task without
+    // stores writes only its applied offsets, too little to be worth a turn: a turn runs a whole
+    // poll's processing, so 16 such turns stretched a stateless commit to 20-100 ms.
     const writes: Promise<void>[] = []
     for (const { task, offsets } of prepared) {
-      if (background && writes.length > 0) await new Promise<void>((resolve) => setImmediate(resolve))
+      if (background && writes.length > 0 && task.stores.storeNames().length > 0) await new Promise<void>((resolve) => setImmediate(resolve))
       writes.push(
         task.stores.commit({ changelogEndOffsets, appliedOffsets: offsets }).catch((error: unknown) => {
           // The store has just dropped its buffers: flag it at once (see backgroundFailed).
