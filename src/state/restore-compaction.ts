@@ -5,7 +5,8 @@
  * whole store: a point read then searches the memtable and several table files, 2-4x the cost of a
  * read of the compacted range, and LevelDB repairs the layout only slowly, as reads exhaust the
  * files' seek allowances. The compaction runs in the background (processing does not wait for
- * it): the data are the same before and after, only their layout changes.
+ * it): the data are the same before and after, only their layout changes. It is done in pieces of
+ * bounded size (TaskDb.compactRange), so that closing the task waits for one piece at most.
  */
 import type { ChangelogEntry } from '../changelog/changelog-record'
 import { StreamfoldError } from '../errors'
@@ -69,10 +70,12 @@ export class RestoreCompaction {
   private async compact({ storeName, prefix, end, written, sizeBefore }: Tracked, logger: Logger): Promise<void> {
     const started = performance.now()
     try {
-      if (!(await this.db.compactRange(prefix, end))) return
+      // Closed meanwhile (task revoked or app stopped): the pieces left no longer matter.
+      const { pieces, complete } = await this.db.compactRange(prefix, end)
+      if (!complete) return
       // Includes the wait for the compactions of other tasks (one runs at a time).
       const durationMs = Math.round(performance.now() - started)
-      logger.info({ store: storeName, restoredBytes: written, sizeBefore, durationMs }, 'restored store compacted')
+      logger.info({ store: storeName, restoredBytes: written, sizeBefore, pieces, durationMs }, 'restored store compacted')
     } catch (error) {
       // Closed meanwhile (task revoked or app stopped): the compaction no longer matters.
       if (error instanceof StreamfoldError && error.code === 'STORE_CLOSED') return

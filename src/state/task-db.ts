@@ -12,6 +12,7 @@ import * as path from 'node:path'
 import { ClassicLevel } from 'classic-level'
 import { StreamfoldError } from '../errors'
 import { type ByteDb, type BytesEntry, type DbEntry, type DbOp, DEFAULT_CHUNK_SIZE } from './byte-db'
+import { pieceEnd } from './compaction-pieces'
 import { FORMAT_KEY, FORMAT_VERSION } from './key-space'
 
 type Level = ClassicLevel<Buffer, Buffer>
@@ -47,6 +48,19 @@ const LEVELDB_LEVELS = 7
  * side would only take threads from the reads and writes of the running tasks.
  */
 let compactionTurn: Promise<unknown> = Promise.resolve()
+
+/**
+ * Bytes on disk of one piece of a compactRange (about): what a close waits for, ~0.25 s at the 130
+ * MB/s measured for a whole-range compaction. The first piece also merges all of level 0 into
+ * level 1 (their files span the range), bounded by LevelDB's level sizes rather than the range's.
+ */
+export const COMPACTION_PIECE_BYTES = 32 * 1024 * 1024
+
+/** What compactRange did: the pieces compacted, and whether they covered the whole range. */
+export interface RangeCompaction {
+  readonly pieces: number
+  readonly complete: boolean
+}
 
 export class TaskDb implements ByteDb {
   readonly persistent = true
@@ -144,13 +158,15 @@ export class TaskDb implements ByteDb {
   /**
    * Compacts the keys `gte <= key < lt` into one level after the other compactions of the process:
    * flushes the memtable, then merges the range's table files level by level down to the deepest
-   * level holding any of them, so that a read of the range looks at one table file. Resolves false,
-   * without compacting, when the database was closed before its turn came; close() waits for a
-   * compaction that has started.
+   * level holding any of them, so that a read of the range looks at one table file. LevelDB cannot
+   * stop a running compaction, so the range is compacted in consecutive pieces of about
+   * `pieceBytes` on disk (compaction-pieces.ts), and a close waits only for the piece in progress:
+   * the pieces left are skipped (`complete` false; `pieces` 0 when the database was closed before
+   * the compaction's turn came).
    */
-  compactRange(gte: string, lt: string): Promise<boolean> {
+  compactRange(gte: string, lt: string, pieceBytes = COMPACTION_PIECE_BYTES): Promise<RangeCompaction> {
     this.assertOpen()
-    const compaction = compactionTurn.then(() => this.compactNow(gte, lt))
+    const compaction = compactionTurn.then(() => this.compactInPieces(gte, lt, pieceBytes))
     compactionTurn = compaction.catch(() => undefined)
     this.compactions = compaction.catch(() => undefined)
     return compaction
@@ -179,7 +195,7 @@ export class TaskDb implements ByteDb {
     }
   }
 
-  /** Every call resolves once the database is closed: a close waits for a running compaction,
+  /** Every call resolves once the database is closed: a close waits for a running compaction piece,
    *  and a second caller (wipe() after a close still under way) must not go on before it ends. */
   close(): Promise<void> {
     this.closed = true
@@ -207,14 +223,33 @@ export class TaskDb implements ByteDb {
     }
   }
 
-  private async compactNow(gte: string, lt: string): Promise<boolean> {
-    if (this.closed) return false
+  private async compactInPieces(gte: string, lt: string, pieceBytes: number): Promise<RangeCompaction> {
+    let pieces = 0
     try {
-      await this.db.compactRange(Buffer.from(gte, 'latin1'), Buffer.from(lt, 'latin1'))
+      if (this.closed) return { pieces, complete: false }
+      const [first, last] = await Promise.all([this.edgeKey(gte, lt, false), this.edgeKey(gte, lt, true)])
+      const sizeOf = (from: string, to: string) => this.approximateSize(from, to)
+      for (let start = gte; start < lt; pieces++) {
+        if (this.closed) return { pieces, complete: false }
+        const low = start === gte ? first : start
+        const end = low === undefined || last === undefined ? lt : await pieceEnd(sizeOf, start, low, last, lt, pieceBytes)
+        // Checked again after the awaits: once close() has been called, LevelDB takes no new calls.
+        if (this.closed) return { pieces, complete: false }
+        await this.db.compactRange(Buffer.from(start, 'latin1'), Buffer.from(end, 'latin1'))
+        start = end
+      }
+      return { pieces, complete: true }
     } catch (error) {
-      throw mapRuntimeError(error, this.taskId)
+      // A size or key lookup that close() overtook: the pieces left are skipped.
+      if (this.closed) return { pieces, complete: false }
+      throw error instanceof StreamfoldError ? error : mapRuntimeError(error, this.taskId)
     }
-    return true
+  }
+
+  /** The first (or last) key of the range, undefined when it holds none. */
+  private async edgeKey(gte: string, lt: string, last: boolean): Promise<string | undefined> {
+    const [key] = await this.db.keys({ gte: Buffer.from(gte, 'latin1'), lt: Buffer.from(lt, 'latin1'), reverse: last, limit: 1 }).all()
+    return key?.toString('latin1')
   }
 
   private async commit(batch: ReturnType<Level['batch']>): Promise<void> {

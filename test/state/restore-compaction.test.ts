@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto'
+import { ClassicLevel } from 'classic-level'
 import { ChangelogRecordEncoder } from '../../src/changelog/changelog-record'
 import { changelogTopicName } from '../../src/changelog/changelog-topic'
 import { StateMemory } from '../../src/state/memory-budget'
@@ -55,7 +57,9 @@ describe('compaction after a restore', () => {
     const files = db.filesPerLevel()
     expect(files[0]).toBe(0)
     expect(files.filter((n) => n > 0)).toHaveLength(1)
-    expect(logger.lines.filter((l) => l.msg === 'restored store compacted')).toHaveLength(1)
+    const logged = logger.lines.filter((l) => l.msg === 'restored store compacted')
+    expect(logged).toHaveLength(1)
+    expect(logged[0]!.obj).toMatchObject({ store: 'counts', pieces: 1 }) // ~400 KiB: one piece
     const counts = task.getKeyValueStore<string, number>('counts')
     for (let i = 0; i < 20_000; i++) expect(counts.get(`key-${String(i).padStart(6, '0')}`)).toBe(i)
     await task.close()
@@ -89,42 +93,138 @@ describe('compaction after a restore', () => {
   })
 })
 
+/**
+ * Watches LevelDB's own compactRange, which TaskDb calls once per piece: records each piece's
+ * bounds and calls `onPiece` right after the piece has started (LevelDB then runs it to its end).
+ */
+function watchPieces(onPiece: (piece: number) => void = () => undefined): { readonly bounds: [string, string][]; restore(): void } {
+  const original = ClassicLevel.prototype.compactRange
+  const bounds: [string, string][] = []
+  const spy = jest.spyOn(ClassicLevel.prototype, 'compactRange').mockImplementation(function (this: ClassicLevel, start: unknown, end: unknown) {
+    bounds.push([(start as Buffer).toString('latin1'), (end as Buffer).toString('latin1')])
+    const running = (original as (start: unknown, end: unknown) => Promise<void>).call(this, start, end)
+    onPiece(bounds.length)
+    return running
+  })
+  return { bounds, restore: () => spy.mockRestore() }
+}
+
+const keyAt = (i: number) => `!s!${String(i).padStart(6, '0')}`
+/** Distinct values, which LevelDB's compression cannot shrink: the sizes on disk are the data's. */
+const valueAt = (i: number) => createHash('sha512').update(String(i)).digest()
+const KEYS = 40_000
+
+/** ~3 MB of keys and values written in a shuffled order in 20 batches: level-0 files, overlapping levels. */
+async function writeShuffled(db: TaskDb): Promise<void> {
+  for (let batch = 0; batch < 20; batch++) {
+    const keys = Array.from({ length: KEYS / 20 }, (_, i) => ((batch * (KEYS / 20) + i) * 7919) % KEYS)
+    await db.write(keys.map((i) => ({ type: 'put' as const, key: keyAt(i), value: valueAt(i) })))
+  }
+}
+
+async function expectAllKeys(db: TaskDb): Promise<void> {
+  let count = 0
+  for await (const rows of db.iterate('!s!', '!s"')) {
+    for (const [key, value] of rows) {
+      if (key !== keyAt(count) || !value.equals(valueAt(count))) throw new Error(`key ${count}: found ${key}`)
+      count++
+    }
+  }
+  expect(count).toBe(KEYS)
+}
+
 describe('TaskDb.compactRange', () => {
   const dir = useTempDir()
+  const where = (taskId = '0_0') => ({ stateDir: dir(), applicationId: APP, taskId })
+  /** A small write buffer, so that the shuffled writes leave level-0 files and several levels. */
+  const tuning = { writeBufferSize: 64 * 1024 }
 
   it('skips a compaction whose database closed before its turn came; close waits for a running one', async () => {
-    const a = await TaskDb.open({ stateDir: dir(), applicationId: APP, taskId: '0_0' })
-    const b = await TaskDb.open({ stateDir: dir(), applicationId: APP, taskId: '0_1' })
-    const value = Buffer.alloc(100, 1)
-    for (const db of [a, b]) await db.write(Array.from({ length: 2000 }, (_, i) => ({ type: 'put' as const, key: `!s!${i}`, value })))
-    const first = a.compactRange('!s!', '!s"')
-    const second = b.compactRange('!s!', '!s"')
-    await b.close() // while the compaction of `a` runs: that of `b` never starts
-    await a.close() // waits for the running compaction, which completes
-    expect(await first).toBe(true)
-    expect(await second).toBe(false)
+    const a = await TaskDb.open(where('0_0'))
+    const b = await TaskDb.open(where('0_1'))
+    for (const db of [a, b]) await writeShuffled(db)
+    const closed: Promise<void>[] = []
+    const pieces = watchPieces(() => {
+      closed.push(b.close()) // while the compaction of `a` runs: that of `b` never starts
+      closed.push(a.close()) // waits for the running compaction, which completes
+    })
+    try {
+      const first = a.compactRange('!s!', '!s"')
+      const second = b.compactRange('!s!', '!s"')
+      expect(await first).toEqual({ pieces: 1, complete: true })
+      expect(await second).toEqual({ pieces: 0, complete: false })
+      await Promise.all(closed)
+      expect(pieces.bounds).toHaveLength(1)
+    } finally {
+      pieces.restore()
+    }
   })
-})
 
-describe('TaskDb.close during a compaction', () => {
-  const dir = useTempDir()
+  it('compacts a large range in pieces that cover it without gaps: level 0 ends empty, the range in one level, every key intact', async () => {
+    const db = await TaskDb.open(where(), tuning)
+    await writeShuffled(db)
+    expect(db.filesPerLevel()[0]).toBeGreaterThan(0)
+    const pieces = watchPieces()
+    try {
+      const result = await db.compactRange('!s!', '!s"', 256 * 1024)
+      expect(result.complete).toBe(true)
+      expect(result.pieces).toBeGreaterThanOrEqual(8)
+      expect(pieces.bounds).toHaveLength(result.pieces)
+    } finally {
+      pieces.restore()
+    }
+    // Each piece starts where the previous one ended; the first and last are the range's ends.
+    expect(pieces.bounds[0]![0]).toBe('!s!')
+    expect(pieces.bounds.at(-1)![1]).toBe('!s"')
+    for (let i = 1; i < pieces.bounds.length; i++) expect(pieces.bounds[i]![0]).toBe(pieces.bounds[i - 1]![1])
+    for (const [start, end] of pieces.bounds) expect(start < end).toBe(true)
+    const files = db.filesPerLevel()
+    expect(files[0]).toBe(0)
+    expect(files.filter((n) => n > 0)).toHaveLength(1)
+    await expectAllKeys(db)
+    await db.close()
+  })
 
-  // close() waits for a running compaction; a second close() (wipe() after a close that is still
+  it('a close during a piece waits for that piece only; the database closes cleanly and reopens intact', async () => {
+    const db = await TaskDb.open(where(), tuning)
+    await writeShuffled(db)
+    let closing: Promise<void> | undefined
+    const pieces = watchPieces((piece) => {
+      if (piece === 2) closing = db.close() // while the second piece runs
+    })
+    try {
+      const result = await db.compactRange('!s!', '!s"', 256 * 1024)
+      expect(result).toEqual({ pieces: 2, complete: false })
+      expect(pieces.bounds).toHaveLength(2)
+      await closing
+    } finally {
+      pieces.restore()
+    }
+    const reopened = await TaskDb.open(where(), tuning)
+    await expectAllKeys(reopened)
+    await reopened.close()
+  })
+
+  // close() waits for the running piece; a second close() (wipe() after a close that is still
   // waiting) must wait for it too, or the directory is deleted or reopened under an open database.
   it('a second close waits for the database to be closed: reopening right after it works', async () => {
-    const where = { stateDir: dir(), applicationId: APP, taskId: '0_0' }
-    const db = await TaskDb.open(where)
-    const value = Buffer.alloc(100, 1)
-    for (let batch = 0; batch < 20; batch++) {
-      await db.write(Array.from({ length: 2000 }, (_, i) => ({ type: 'put' as const, key: `!s!${(i * 7919 + batch) % 40_000}`, value })))
+    const db = await TaskDb.open(where())
+    await writeShuffled(db)
+    let first: Promise<void> | undefined
+    const pieces = watchPieces(() => {
+      first = db.close() // while the (only) piece runs
+    })
+    try {
+      const compaction = db.compactRange('!s!', '!s"')
+      await new Promise((resolve) => setImmediate(resolve))
+      while (first === undefined) await new Promise((resolve) => setImmediate(resolve))
+      await db.close()
+      const reopened = await TaskDb.open(where())
+      await reopened.close()
+      await first
+      expect(await compaction).toEqual({ pieces: 1, complete: true })
+    } finally {
+      pieces.restore()
     }
-    const compaction = db.compactRange('!s!', '!s"')
-    await new Promise((resolve) => setImmediate(resolve)) // its turn has come: the compaction runs
-    const first = db.close()
-    await db.close()
-    const reopened = await TaskDb.open(where)
-    await reopened.close()
-    await first
-    expect(await compaction).toBe(true)
   })
 })
