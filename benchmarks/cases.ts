@@ -61,6 +61,15 @@ function app(name: string, topology: TopologyName, guarantee: 'at_least_once' | 
   return { name, module: 'streamfold-app', params: { topology, guarantee } }
 }
 
+/**
+ * The app with caching off: every count update goes out, one output record per input record, as
+ * the baselines write. The app variants above run Kafka Streams' default (cached: one update per
+ * key per commit, docs/state.md). Runs by default in the zipf cases, opt-in in the others.
+ */
+function uncached(topology: TopologyName, distribution: Distribution): VariantDef {
+  return { name: 'streamfold-eos-uncached', module: 'streamfold-app', params: { topology, guarantee: 'exactly_once', caching: false }, optIn: distribution !== 'zipf' }
+}
+
 function portLoop(name: string, loop: 'pipe' | 'serde' | 'tight' | 'naive', extra: Record<string, unknown> = {}): VariantDef {
   return { name, module: 'port-loops', params: { loop, ...extra } }
 }
@@ -88,7 +97,13 @@ function ceilings(module: 'port-loops' | 'rdkafka-loops', stateless: boolean): V
 function ceilingComparisons(topology: TopologyName): Array<readonly [string, string]> {
   if (topology === 'stateless') return [['serde-pipe', 'bare-pipe'], ['streamfold-alos', 'serde-pipe']]
   if (topology !== 'count') return []
-  return [['tight-loop-eos', 'tight-loop'], ['tight-loop-changelog', 'tight-loop'], ['streamfold-eos', 'tight-loop-changelog']]
+  return [
+    ['tight-loop-eos', 'tight-loop'],
+    ['tight-loop-changelog', 'tight-loop'],
+    ['streamfold-eos', 'tight-loop-changelog'],
+    ['streamfold-eos-uncached', 'tight-loop'],
+    ['streamfold-eos', 'streamfold-eos-uncached'],
+  ]
 }
 
 function embeddedThroughput(topology: TopologyName, distribution: Distribution, s: Sizes, withNaive = false): CaseDef {
@@ -104,6 +119,7 @@ function embeddedThroughput(topology: TopologyName, distribution: Distribution, 
           ...(withNaive ? [portLoop('naive-loop', 'naive', { limit: s.naiveEmbedded })] : []),
           ...(windowed ? [] : [app('streamfold-alos', topology, 'at_least_once')]),
           app('streamfold-eos', topology, 'exactly_once'),
+          ...(topology === 'count' ? [uncached(topology, distribution)] : []),
         ]
   const targets: TargetDef[] =
     topology === 'stateless'
@@ -153,6 +169,7 @@ function mockThroughput(topology: TopologyName, distribution: Distribution, s: S
           ...(withNaive ? [{ name: 'naive-loop', module: 'kafkajs-naive', params: { limit: s.naiveMock } }] : []),
           app('streamfold-alos', topology, 'at_least_once'),
           app('streamfold-eos', topology, 'exactly_once'),
+          uncached(topology, distribution),
         ]
   const targets: TargetDef[] =
     topology === 'stateless'

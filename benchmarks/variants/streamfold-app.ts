@@ -22,7 +22,8 @@ export async function run(params: RunParams): Promise<void> {
   const broker = await openBroker(params)
   const observer = observe(broker)
   const output = params.outputTopic!
-  const app = new StreamsApp(buildTopology(topologyName, params.inputTopic!, output), {
+  const caching = params.caching !== false
+  const app = new StreamsApp(buildTopology(topologyName, params.inputTopic!, output, { caching }), {
     applicationId: String(params.applicationId),
     broker: { instance: broker },
     stateDir: path.join(params.workDir, 'state'),
@@ -48,7 +49,8 @@ export async function run(params: RunParams): Promise<void> {
     throughput(data.count, datasetBytes(data), ms, {
       guarantee,
       topology: topologyName,
-      expectedOutputs: expectedOutputs(topologyName, data),
+      caching,
+      expectedOutputs: expectedOutputs(topologyName, data, caching),
       outputs: await outputsWritten(broker, output, guarantee),
       commits: observer.commits,
       // Shares of the window spent waiting in poll() and in commit calls (the rest: processing).

@@ -3,7 +3,8 @@
  * instance; every task's state lives in its own LevelDB, written in ONE batch per commit.
  *
  * exactly_once (Kafka Streams' EOS v2): output records were sent inside the open transaction.
- *   1. per dirty task: prepareCommit(consumed offsets) freezes its write buffers; its changelog
+ *   1. per dirty task: cached aggregations forward what they held back (their outputs join the
+ *      transaction); prepareCommit(consumed offsets) freezes its write buffers; its changelog
  *      records are sent in the transaction.
  *      crash window: transaction open; the broker aborts it (the restarted instance's producer
  *      fences it at once, same transactional id); LevelDB untouched. Nothing visible happened.
@@ -21,7 +22,7 @@
  *   commit (the batch is atomic); it is reopened and restored, as after a crash in 2-3.
  *
  * at_least_once:
- *   1. per dirty task: prepareCommit; changelog records sent.
+ *   1. per dirty task: cached aggregations forward; prepareCommit; changelog records sent.
  *      crash window: output and changelog records may be written; restore skips the changelog
  *      records (their `__src` offsets are not committed); input is re-read: output duplicates.
  *   2. producer flush: every output and changelog record is acknowledged.
@@ -299,8 +300,10 @@ export class Checkpoint {
     return { prepared, offsets }
   }
 
-  /** Step 1 for one task: freeze its buffers, send its changelog records. */
+  /** Step 1 for one task: forward what its caches held back, freeze its buffers, send its changelog records. */
   private prepare(task: ActiveTask, all: TopicPartitionOffset[]): Prepared {
+    // First: the forwarded records are outputs of this commit, and may write stores downstream.
+    task.flushCaches()
     const offsets = task.commitOffsets()
     const { changelogRecords } = task.stores.prepareCommit(offsets)
     // Processing after this point (a background commit) marks the task dirty again.

@@ -80,7 +80,8 @@ export interface StreamsConfig {
   readonly maxPollIntervalMs?: number
   /**
    * Bytes of all state stores' record caches together, over every task (Kafka Streams'
-   * statestore.cache.max.bytes); 0 disables caching. Default 10485760 (10 MiB).
+   * statestore.cache.max.bytes); 0 disables caching, and aggregations then forward every update
+   * instead of one per key per commit (docs/state.md). Default 10485760 (10 MiB).
    */
   readonly cacheMaxBytes?: number
   /** LevelDB block cache of each task database. Default 262144 (256 KiB). */

@@ -16,6 +16,19 @@ export interface StateStore {
   isOpen(): boolean
 }
 
+/**
+ * A key's identity in a store: its serialized form, so equal keys that are different objects (a
+ * JSON key, a Windowed key) meet. The built-in stores have it; the DSL's cached aggregations key
+ * their pending Changes by it, and forward at once over a store without it.
+ */
+export interface KeyIdentity<K> {
+  keyId(key: K): string
+}
+
+export function keyIdentityOf<K>(store: object): KeyIdentity<K> | undefined {
+  return typeof (store as Partial<KeyIdentity<K>>).keyId === 'function' ? (store as KeyIdentity<K>) : undefined
+}
+
 export interface KeyValue<K, V> {
   readonly key: K
   readonly value: V

@@ -33,7 +33,7 @@ import type {
 import type { DbOp } from './byte-db'
 import { DedupStore } from './dedup-store'
 import type { KeyValueStore } from './key-value-store'
-import type { StateMemory } from './memory-budget'
+import { defaultStateMemory, type StateMemory } from './memory-budget'
 import type { SessionStore } from './session-store'
 import type { StateStore, StoreKind } from './state-store'
 import type { StoreInstance } from './store-factory'
@@ -162,6 +162,16 @@ export class TaskStores {
       })
     }
     return facade
+  }
+
+  /**
+   * Whether the store has a record cache in Kafka Streams' sense: its aggregation forwards one
+   * Change per key per commit (pending-changes.ts). Off when the store's or the app's
+   * `cacheMaxBytes` is 0, as with Kafka Streams' `withCachingDisabled()` or a cache size of 0.
+   */
+  caching(name: string): boolean {
+    const spec = this.options.stores.find((s) => s.name === name)
+    return spec !== undefined && spec.cacheMaxBytes > 0 && (this.options.memory ?? defaultStateMemory()).cacheMaxBytes > 0
   }
 
   getKeyValueStore<K, V>(name: string): KeyValueStore<K, V> {

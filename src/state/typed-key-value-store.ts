@@ -51,6 +51,11 @@ export class TypedKeyValueStore<K, V> implements KeyValueStore<K, V> {
     return this.core.isOpen
   }
 
+  /** The key's serialized form (state-store.ts, KeyIdentity); remembered for the get/put that follow. */
+  keyId(key: K): string {
+    return this.binaryKey(key)
+  }
+
   get(key: K): V | undefined {
     const bytes = this.core.get(this.binaryKey(key))
     return bytes === undefined ? undefined : this.valueSerde.deserialize(bytes, this.topic)

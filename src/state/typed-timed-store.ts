@@ -45,6 +45,11 @@ export abstract class TypedTimedStore<K, V> {
     return this.engine.core.isOpen
   }
 
+  /** The key's serialized form (state-store.ts, KeyIdentity). */
+  keyId(key: K): string {
+    return this.binaryKey(key)
+  }
+
   protected binaryKey(key: K): string {
     if (this.stringKeys && typeof key === 'string') return utf8Binary(key)
     return toBinary(this.keySerde.serialize(key, this.topic))

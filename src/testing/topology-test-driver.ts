@@ -52,7 +52,8 @@ interface DriverTask {
  * TopologyTestDriver). It drives the same StreamTask, nodes, processors and state stores the
  * runtime runs: every topic has one partition, so each sub-topology has one task (`<id>_0`), and
  * its stores live in memory, logged to in-memory changelog topics. A piped record is processed
- * to completion, then stream-time punctuators run and the task commits; records written to a
+ * to completion, then stream-time punctuators run, cached aggregations forward what they held
+ * back (so every update is seen, as with Kafka Streams' driver) and the task commits; records written to a
  * topic the topology also reads (a repartition topic) are fed back in before pipe returns.
  * Wall-clock punctuators run only on `advanceWallClockTime`.
  */
@@ -123,7 +124,10 @@ export class TopologyTestDriver implements InputPipe, OutputTap {
   advanceWallClockTime(ms: number): void {
     this.assertOpen()
     this.wallClockMs += ms
-    for (const { task } of this.tasks) task.punctuateWallClock(this.wallClockMs)
+    for (const { task } of this.tasks) {
+      task.punctuateWallClock(this.wallClockMs)
+      task.flushCaches()
+    }
     this.runUntilIdle()
   }
 
@@ -253,6 +257,7 @@ export class TopologyTestDriver implements InputPipe, OutputTap {
       wallClock: () => this.wallClockMs,
       errorHandlers: this.options.errorHandlers,
       stores: (name) => stores.store(name),
+      caching: (name) => stores.caching(name),
     })
   }
 
@@ -293,6 +298,8 @@ export class TopologyTestDriver implements InputPipe, OutputTap {
       for (const entry of this.tasks) {
         if (entry.task.process()) {
           entry.task.punctuateStreamTime()
+          // Cached aggregations forward after every record, as in Kafka Streams' driver.
+          entry.task.flushCaches()
           if (this.autoCommit) this.commitTask(entry)
           progressed = true
         }

@@ -11,6 +11,20 @@ export interface AggregateOptions<VA> extends NamedOptions {
   readonly value?: Serde<VA>
   /** Keep the store in memory instead of LevelDB (still logged and restored). */
   readonly inMemory?: boolean
+  /**
+   * Kafka Streams' `Materialized.withCachingEnabled()` / `withCachingDisabled()`. Default true: the
+   * store has a record cache, and the result forwards one update per key per commit (the latest,
+   * with the value forwarded before it as old value) instead of one per input record. Count,
+   * reduce and aggregate of grouped streams and tables and of time windows follow it; session and
+   * sliding windows forward every update. false: every update goes downstream at once (lowest
+   * latency, the most output), and reads of this store skip the cache.
+   */
+  readonly caching?: boolean
+}
+
+/** The store-spec field that carries `caching` (0 turns the store's cache off). */
+export function cacheBytesOf(options: { readonly caching?: boolean }): { cacheMaxBytes?: number } {
+  return options.caching === false ? { cacheMaxBytes: 0 } : {}
 }
 
 export interface WindowedAggregateOptions<VA> extends AggregateOptions<VA> {

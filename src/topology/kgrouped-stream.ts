@@ -3,7 +3,7 @@ import { valueAndTimestampSerde } from '../processors/stateful/value-and-timesta
 import type { Serde } from '../serdes/serde'
 import { Serdes } from '../serdes/serdes'
 import { keyValueStoreSpec } from '../state/store-spec'
-import type { AggregateOptions } from './aggregate-options'
+import { cacheBytesOf, type AggregateOptions } from './aggregate-options'
 import type { DslContext } from './dsl-context'
 import { KTable } from './ktable'
 import { requireSerde } from './require-serde'
@@ -64,6 +64,7 @@ export class KGroupedStream<K, V> {
       keySerde: this.keySerde,
       valueSerde: valueAndTimestampSerde(valueSerde),
       persistent: options.inMemory !== true,
+      ...cacheBytesOf(options),
     })
     const aggregation: StreamAggregation<K, V, VA> = { storeName, initializer, aggregator }
     const name = this.dsl.nodeName('KSTREAM-AGGREGATE-', options.name === undefined ? undefined : { name: `${options.name}-aggregate` })

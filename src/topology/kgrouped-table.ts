@@ -3,7 +3,7 @@ import { valueAndTimestampSerde } from '../processors/stateful/value-and-timesta
 import type { Serde } from '../serdes/serde'
 import { Serdes } from '../serdes/serdes'
 import { keyValueStoreSpec } from '../state/store-spec'
-import type { AggregateOptions } from './aggregate-options'
+import { cacheBytesOf, type AggregateOptions } from './aggregate-options'
 import type { DslContext } from './dsl-context'
 import { KTable } from './ktable'
 import { extendLineage, stableName } from './stable-name'
@@ -54,6 +54,7 @@ export class KGroupedTable<K, V> {
       keySerde: this.keySerde,
       valueSerde: valueAndTimestampSerde(valueSerde),
       persistent: options.inMemory !== true,
+      ...cacheBytesOf(options),
     })
     const aggregation: TableAggregation<K, V, VA> = { storeName, initializer, adder, subtractor }
     const name = this.dsl.nodeName('KTABLE-AGGREGATE-', options.name === undefined ? undefined : { name: `${options.name}-aggregate` })

@@ -5,7 +5,7 @@ import type { Serde } from '../serdes/serde'
 import { Serdes } from '../serdes/serdes'
 import type { Windowed } from '../state/state-store'
 import { windowStoreSpec } from '../state/store-spec'
-import type { WindowedAggregateOptions } from './aggregate-options'
+import { cacheBytesOf, type WindowedAggregateOptions } from './aggregate-options'
 import type { DslContext } from './dsl-context'
 import { KTable } from './ktable'
 import { requireSerde } from './require-serde'
@@ -64,6 +64,7 @@ export class TimeWindowedKStream<K, V> {
       windowSizeMs: sizeMs,
       retentionMs: Math.max(minRetention, options.retentionMs ?? 0),
       persistent: options.inMemory !== true,
+      ...cacheBytesOf(options),
     })
     const name = this.dsl.nodeName('KSTREAM-AGGREGATE-', options.name === undefined ? undefined : { name: `${options.name}-aggregate` })
     let supplier

@@ -1,8 +1,10 @@
 import type { KeyValueStore } from '../../state/key-value-store'
+import { keyIdentityOf, type KeyIdentity } from '../../state/state-store'
 import { asInternal, type InternalProcessorContext } from '../internal-context'
 import type { Processor, ProcessorContext, ProcessorSupplier } from '../processor'
 import type { StreamRecord } from '../stream-record'
 import type { Change } from './change'
+import { PendingChanges } from './pending-changes'
 import type { ValueAndTimestamp } from './value-and-timestamp'
 
 /** How a grouped stream folds a value into its aggregate. `initializer` undefined means reduce:
@@ -15,7 +17,8 @@ export interface StreamAggregation<K, V, VA> {
 
 /**
  * count/reduce/aggregate of a grouped stream (Kafka's KStreamAggregate): one aggregate per key in
- * a key-value store, each update forwarded as a Change with the max timestamp of its inputs.
+ * a key-value store, its updates forwarded as Changes with the max timestamp of their inputs: one
+ * per key per commit over a cached store, every one otherwise (pending-changes.ts).
  * Records with a null key or value are dropped and counted, as in Kafka Streams.
  */
 export function streamAggregateProcessor<K, V, VA>(aggregation: StreamAggregation<K, V, VA>): ProcessorSupplier<K, V, K, Change<VA>> {
@@ -25,12 +28,16 @@ export function streamAggregateProcessor<K, V, VA>(aggregation: StreamAggregatio
 class StreamAggregateProcessor<K, V, VA> implements Processor<K, V, K, Change<VA>> {
   private context!: InternalProcessorContext<K, Change<VA>>
   private store!: KeyValueStore<K, ValueAndTimestamp<VA>>
+  private ids: KeyIdentity<K> | undefined
+  private changes!: PendingChanges<K, VA>
 
   constructor(private readonly aggregation: StreamAggregation<K, V, VA>) {}
 
   init(context: ProcessorContext<K, Change<VA>>): void {
     this.context = asInternal(context)
     this.store = context.getStateStore(this.aggregation.storeName)
+    this.ids = keyIdentityOf(this.store)
+    this.changes = new PendingChanges(this.context, this.ids !== undefined && this.context.cachingEnabled(this.aggregation.storeName))
   }
 
   process(record: StreamRecord<K, V>): void {
@@ -38,10 +45,12 @@ class StreamAggregateProcessor<K, V, VA> implements Processor<K, V, K, Change<VA
     if (record.value === null || record.value === undefined) {
       return this.context.recordDropped('null-value', 'aggregations skip records with a null value')
     }
+    // The id first: the store remembers the serialized key for the get and put that follow.
+    const id = this.ids === undefined ? '' : this.ids.keyId(record.key)
     const old = this.store.get(record.key)
     const { value, timestamp } = fold(this.aggregation, record, old)
     this.store.put(record.key, { value, timestamp })
-    this.context.forward({ key: record.key, value: { newValue: value, oldValue: old?.value ?? null }, timestamp, headers: record.headers })
+    this.changes.update(id, record.key, old?.value ?? null, value, timestamp, record.headers)
   }
 }
 

@@ -1,10 +1,11 @@
-import type { Windowed } from '../../state/state-store'
+import { keyIdentityOf, type KeyIdentity, type Windowed } from '../../state/state-store'
 import type { WindowStore } from '../../state/window-store'
 import type { TimeWindows } from '../../topology/windows'
 import { asInternal, type InternalProcessorContext } from '../internal-context'
 import type { Processor, ProcessorContext, ProcessorSupplier } from '../processor'
 import type { StreamRecord } from '../stream-record'
 import type { Change } from './change'
+import { PendingChanges } from './pending-changes'
 import { fold, type StreamAggregation } from './stream-aggregate-processor'
 import type { ValueAndTimestamp } from './value-and-timestamp'
 
@@ -12,7 +13,8 @@ import type { ValueAndTimestamp } from './value-and-timestamp'
  * Windowed count/reduce/aggregate over tumbling or hopping windows (Kafka's
  * KStreamWindowAggregate). A record updates every window containing it whose end is still after
  * the close time (max timestamp seen - grace); for windows already closed it is dropped and
- * counted as late.
+ * counted as late. Over a cached store, one Change per window and key per commit goes downstream
+ * (pending-changes.ts).
  */
 export function windowAggregateProcessor<K, V, VA>(
   windows: TimeWindows,
@@ -24,6 +26,8 @@ export function windowAggregateProcessor<K, V, VA>(
 class WindowAggregateProcessor<K, V, VA> implements Processor<K, V, Windowed<K>, Change<VA>> {
   private context!: InternalProcessorContext<Windowed<K>, Change<VA>>
   private store!: WindowStore<K, ValueAndTimestamp<VA>>
+  private ids: KeyIdentity<K> | undefined
+  private changes!: PendingChanges<Windowed<K>, VA>
   private observedStreamTime = -1
 
   constructor(
@@ -34,6 +38,8 @@ class WindowAggregateProcessor<K, V, VA> implements Processor<K, V, Windowed<K>,
   init(context: ProcessorContext<Windowed<K>, Change<VA>>): void {
     this.context = asInternal(context)
     this.store = context.getStateStore(this.aggregation.storeName)
+    this.ids = keyIdentityOf(this.store)
+    this.changes = new PendingChanges(this.context, this.ids !== undefined && this.context.cachingEnabled(this.aggregation.storeName))
   }
 
   process(record: StreamRecord<K, V>): void {
@@ -43,6 +49,7 @@ class WindowAggregateProcessor<K, V, VA> implements Processor<K, V, Windowed<K>,
     }
     this.observedStreamTime = Math.max(this.observedStreamTime, record.timestamp)
     const closeTime = this.observedStreamTime - this.windows.graceMs
+    let keyId: string | undefined
     for (const start of this.windows.windowStartsFor(record.timestamp)) {
       const end = start + this.windows.sizeMs
       if (end <= closeTime) {
@@ -52,12 +59,10 @@ class WindowAggregateProcessor<K, V, VA> implements Processor<K, V, Windowed<K>,
       const old = this.store.fetch(record.key, start)
       const { value, timestamp } = fold(this.aggregation, record, old)
       this.store.put(record.key, { value, timestamp }, start)
-      this.context.forward({
-        key: { key: record.key, window: { start, end } },
-        value: { newValue: value, oldValue: old?.value ?? null },
-        timestamp,
-        headers: record.headers,
-      })
+      // The window start after the key's id: a start has no '@', so the pair is unambiguous.
+      if (keyId === undefined && this.ids !== undefined) keyId = this.ids.keyId(record.key)
+      const id = keyId === undefined ? '' : `${keyId}@${start}`
+      this.changes.update(id, { key: record.key, window: { start, end } }, old?.value ?? null, value, timestamp, record.headers)
     }
   }
 }

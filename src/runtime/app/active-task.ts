@@ -152,6 +152,11 @@ export class ActiveTask {
     if (this.task?.punctuateWallClock(now) === true) this.dirty = true
   }
 
+  /** Forwards what cached aggregations hold back; the first part of a commit's step 1. */
+  flushCaches(): void {
+    this.task?.flushCaches()
+  }
+
   /** The next offset to commit per input partition that made progress. */
   commitOffsets(): TopicPartitionOffset[] {
     const out: TopicPartitionOffset[] = []
@@ -249,6 +254,7 @@ export class ActiveTask {
       collector: options.collector,
       wallClock: options.wallClock,
       stores: (name) => this.stores.store(name),
+      caching: (name) => this.stores.caching(name),
       errorHandlers: options.errorHandlers,
       logger: options.logger,
     })

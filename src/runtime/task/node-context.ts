@@ -3,6 +3,7 @@ import type { Logger } from '../../logger'
 import type { DropReason, InternalProcessorContext } from '../../processors/internal-context'
 import type { Cancellable, ProcessorContext, PunctuationType, Punctuator, RecordMetadata } from '../../processors/processor'
 import type { StreamRecord } from '../../processors/stream-record'
+import type { ConsumedRecord } from '../../topology/node-spec'
 import type { RuntimeNode } from './runtime-node'
 import type { TaskContext } from './task-context'
 
@@ -40,6 +41,35 @@ export class NodeContext<KOut, VOut> implements ProcessorContext<KOut, VOut>, In
 
   recordDropped(reason: DropReason, detail: string): void {
     this.task.recordDropped(reason, this.nodeName, detail)
+  }
+
+  cachingEnabled(storeName: string): boolean {
+    return this.storeNames.includes(storeName) && this.task.caching(storeName)
+  }
+
+  onFlush(flush: () => boolean): void {
+    this.task.flushes.push({ node: this.nodeName, flush })
+  }
+
+  currentRecord(): ConsumedRecord<unknown, unknown> | undefined {
+    return this.task.currentRecord
+  }
+
+  forwardAs(source: ConsumedRecord<unknown, unknown> | undefined, record: StreamRecord<KOut, VOut>): void {
+    const outer = this.task.currentRecord
+    const outerRawKey = this.task.currentRawKey
+    this.task.currentRecord = source
+    this.task.currentRawKey = undefined
+    this.task.currentNode = this.nodeName
+    try {
+      this.forward(record)
+    } catch (error) {
+      this.task.processingError(error)
+    } finally {
+      this.task.currentRecord = outer
+      this.task.currentRawKey = outerRawKey
+      this.task.currentNode = this.nodeName
+    }
   }
 
   forward(record: StreamRecord<KOut, VOut>, childName?: string): void {

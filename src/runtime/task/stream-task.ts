@@ -26,6 +26,8 @@ export interface StreamTaskOptions {
   readonly collector: RecordCollector
   readonly wallClock: () => number
   readonly stores?: StoreLookup
+  /** Whether a store has a record cache, so its aggregation forwards at flush; default: none. */
+  readonly caching?: (storeName: string) => boolean
   readonly errorHandlers?: RecordErrorHandlers
   /** Child logger for this task; default: silent. */
   readonly logger?: Logger
@@ -65,7 +67,9 @@ export class StreamTask {
       new PunctuationQueue('wall-clock'),
       options.stores ?? noStores,
       (options.logger ?? silentLogger()).child({ taskId: this.id }),
+      options.caching,
     )
+    this.ctx.processingError = (error) => this.onProcessingError(error, undefined)
     this.instantiate(options.topology, options.subtopology, options.partition)
   }
 
@@ -134,6 +138,23 @@ export class StreamTask {
       this.ctx.currentRawKey = undefined
     }
     return true
+  }
+
+  /**
+   * Forwards what cached aggregations hold back (pending-changes.ts), parents before children, and
+   * again while a flush made more to forward (a cached aggregation downstream of another).
+   * Called before every commit, so the forwarded records and the state they reflect commit together.
+   */
+  flushCaches(): void {
+    const flushes = this.ctx.flushes
+    for (let round = 0; round <= flushes.length; round++) {
+      let forwarded = false
+      for (const { node, flush } of flushes) {
+        this.ctx.currentNode = node
+        if (flush()) forwarded = true
+      }
+      if (!forwarded) return
+    }
   }
 
   /** Runs stream-time punctuators that are due. */
@@ -210,12 +231,14 @@ export class StreamTask {
   private wrap(error: unknown, raw: BrokerRecord | undefined): ProcessingError {
     if (error instanceof ProcessingError) return error
     const code = isStreamfoldError(error) ? error.code : 'PROCESSING_FAILED'
+    // A flush forwards on behalf of an earlier input record: the current record names it.
+    const at = raw ?? this.ctx.currentRecord
     return new ProcessingError(code, `Processing failed in node "${this.ctx.currentNode}": ${safeReason(error)}`, {
       taskId: this.id,
       node: this.ctx.currentNode,
-      topic: raw?.topic,
-      partition: raw?.partition,
-      offset: raw?.offset,
+      topic: at?.topic,
+      partition: at?.partition,
+      offset: at?.offset,
       cause: error,
     })
   }

@@ -26,6 +26,12 @@ export class TaskContext {
   streamTime = -1
   /** Records built-in processors dropped, by reason (late records, null keys, ...). */
   readonly droppedRecords = new Map<DropReason, number>()
+  /** Flushes of cached aggregations (pending-changes.ts), in the order their processors were initialized. */
+  readonly flushes: Array<{ readonly node: string; readonly flush: () => boolean }> = []
+  /** Applies the processing-error handler to an error thrown outside `process` (flushes); set by the task. */
+  processingError: (error: unknown) => void = (error) => {
+    throw error
+  }
 
   constructor(
     readonly applicationId: string,
@@ -36,6 +42,8 @@ export class TaskContext {
     readonly wallClockPunctuations: PunctuationQueue,
     readonly stores: StoreLookup,
     readonly logger: Logger,
+    /** Whether a store has a record cache (its aggregation forwards at flush); default none. */
+    readonly caching: (storeName: string) => boolean = () => false,
   ) {}
 
   recordDropped(reason: DropReason, node: string, detail: string): void {

@@ -12,14 +12,17 @@ import type { BrokerAdmin, BrokerRecord, OutgoingRecord, TopicPartition } from '
 /**
  * `stream(input).groupByKey().count({ name: store }).toStream().to(output)`: string keys, double
  * counts. `onRecord` runs for every input record first (crash tests slow processing down with it).
+ * Caching is off unless asked for: every update goes out, so exactly-once shows as each of a
+ * key's counts 1..n exactly once (`expectedResults`). A cached count forwards one update per key
+ * per commit; check it with `cachedResultsInvalid`.
  */
-export function countTopology(input = 'in', output = 'counts', store = 'counts-store', onRecord?: () => void): Topology {
+export function countTopology(input = 'in', output = 'counts', store = 'counts-store', onRecord?: () => void, caching = false): Topology {
   const builder = new StreamBuilder()
   let stream = builder.stream(input, { key: Serdes.string(), value: Serdes.string() })
   if (onRecord !== undefined) stream = stream.peek(() => onRecord())
   stream
     .groupByKey()
-    .count({ name: store })
+    .count({ name: store, caching })
     .toStream()
     .to(output, { key: Serdes.string(), value: Serdes.double() })
   return builder.build()
@@ -65,6 +68,27 @@ export function expectedResults(reference: ReadonlyMap<string, number>): string[
   const out: string[] = []
   for (const [key, n] of reference) for (let i = 1; i <= n; i++) out.push(`${key}=${i}`)
   return out
+}
+
+/**
+ * What a cached count's committed output must show under exactly_once: per key, counts that only
+ * grow (a repeated or smaller count would be an update applied twice or lost), ending at the
+ * reference. Returns the keys that break it, with their counts.
+ */
+export function cachedResultsInvalid(records: readonly BrokerRecord[], reference: ReadonlyMap<string, number>): Record<string, number[]> {
+  const byKey = new Map<string, number[]>()
+  const double = Serdes.double()
+  for (const r of records) {
+    const key = r.key!.toString()
+    byKey.set(key, [...(byKey.get(key) ?? []), double.deserialize(r.value!, r.topic)])
+  }
+  const invalid: Record<string, number[]> = {}
+  for (const [key, n] of reference) {
+    const counts = byKey.get(key) ?? []
+    if (counts.at(-1) !== n || counts.some((c, i) => i > 0 && c <= counts[i - 1]!)) invalid[key] = counts
+  }
+  for (const [key, counts] of byKey) if (!reference.has(key)) invalid[key] = counts
+  return invalid
 }
 
 /** True once the group has committed every input partition up to its end. */

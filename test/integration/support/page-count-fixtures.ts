@@ -7,7 +7,8 @@ import { keyedInput } from './count-fixtures'
 /**
  * `input` (key: user, value: page) regrouped by page through `${applicationId}-by-page-repartition`,
  * counted into `output`. `readDelayMs` slows the count's reading of the repartition topic, so its
- * commits trail the topic's end while the input is worked off.
+ * commits trail the topic's end while the input is worked off. Caching off: every update goes
+ * out, so the tests can check that each was written exactly once.
  */
 export function pageCounts({ input = 'in', output = 'counts', readDelayMs = 0 } = {}): Topology {
   const builder = new StreamBuilder()
@@ -16,7 +17,7 @@ export function pageCounts({ input = 'in', output = 'counts', readDelayMs = 0 } 
   builder
     .stream(input, { key: Serdes.string(), value: Serdes.string() })
     .groupBy((_user, page) => page, { key: Serdes.string(), value: slowText, name: 'by-page' })
-    .count({ name: 'page-counts' })
+    .count({ name: 'page-counts', caching: false })
     .toStream()
     .to(output, { key: Serdes.string(), value: Serdes.double() })
   return builder.build()
