@@ -13,6 +13,7 @@ import type { KeyValuePair } from '../processors/stream-record'
 import { TopologyError } from '../errors'
 import type { Serde } from '../serdes/serde'
 import { keyValueStoreSpec } from '../state/store-spec'
+import { cacheBytesOf } from './aggregate-options'
 import type { DslContext, NamedOptions } from './dsl-context'
 import { KGroupedTable } from './kgrouped-table'
 import { KStream } from './kstream'
@@ -27,6 +28,8 @@ export interface TableOptions<K, V> extends NamedOptions {
   readonly value?: Serde<V>
   /** Keep the store in memory instead of LevelDB (it is still logged and restored). */
   readonly inMemory?: boolean
+  /** As for aggregations (AggregateOptions.caching): default true, one update per key per commit. */
+  readonly caching?: boolean
 }
 
 /** What a KTable knows beyond a stream: its store (if materialized) and, for windowed tables, the grace period. */
@@ -149,7 +152,13 @@ export function materializeTable<K, V>(dsl: DslContext, upstream: StreamInfo<K, 
   const storeName = options.name ?? stableName(upstream.lineage, operation)
   const keySerde = requireSerde(options.key ?? upstream.keySerde, operation, 'key')
   const valueSerde = requireSerde(options.value ?? upstream.valueSerde, operation, 'value')
-  const store = keyValueStoreSpec({ name: storeName, keySerde, valueSerde: valueAndTimestampSerde(valueSerde), persistent: options.inMemory !== true })
+  const store = keyValueStoreSpec({
+    name: storeName,
+    keySerde,
+    valueSerde: valueAndTimestampSerde(valueSerde),
+    persistent: options.inMemory !== true,
+    ...cacheBytesOf(options),
+  })
   const name = dsl.nodeName('KTABLE-SOURCE-')
   dsl.addStatefulProcessor(name, tableSourceProcessor<K, V>(storeName), upstream.nodeName, [store])
   return new KTable<K, V>(dsl, {

@@ -30,11 +30,15 @@ export class StreamBuilder {
    * Reads a topic as a table: the latest value per key, kept in a store named `name` (default:
    * derived from the topic), a null value deleting the key.
    */
-  table<K, V>(topic: string, options: StreamOptions<K, V> & { readonly key: Serde<K>; readonly value: Serde<V>; readonly inMemory?: boolean }): KTable<K, V> {
+  table<K, V>(
+    topic: string,
+    options: StreamOptions<K, V> & { readonly key: Serde<K>; readonly value: Serde<V>; readonly inMemory?: boolean; readonly caching?: boolean },
+  ): KTable<K, V> {
     const name = this.dsl.nodeName('KTABLE-SOURCE-STREAM-')
     this.dsl.graph.addSource(name, topic, options)
     const info = this.sourceInfo(name, topic, options)
-    return materializeTable(this.dsl, info, { name: options.name, key: options.key, value: options.value, inMemory: options.inMemory }, 'table')
+    const { name: tableName, key, value, inMemory, caching } = options
+    return materializeTable(this.dsl, info, { name: tableName, key, value, inMemory, caching }, 'table')
   }
 
   private sourceInfo<K, V>(nodeName: string, topics: string | readonly string[], options: StreamOptions<K, V>): StreamInfo<K, V> {

@@ -124,7 +124,8 @@ it('forwards a table aggregate (subtract, then add) once per group with the net 
   const calls = { add: 0, subtract: 0 }
   const builder = new StreamBuilder()
   builder
-    .table('users', { key: Serdes.string(), value: Serdes.string(), name: 'users-table' })
+    // The source uncached: each move reaches the (cached) aggregate before the commit.
+    .table('users', { key: Serdes.string(), value: Serdes.string(), name: 'users-table', caching: false })
     .groupBy((_user, region) => [region, region] as const, { key: Serdes.string(), value: Serdes.string(), name: 'by-region' })
     .aggregate(
       () => 0,
@@ -167,4 +168,30 @@ it('forwards one update per window and key of a cached windowed count', async ()
     return `${key.key}@${key.window.start}=${double.deserialize(r.value!, 'out')}`
   })
   expect(got.sort()).toEqual([...reference].map(([id, n]) => `${id}=${n}`).sort())
+})
+
+it.each([true, false])('a materialized table (caching %s): cached, the latest value per key per commit and nothing for a key created and deleted; uncached, every update', async (caching) => {
+  await broker.admin().ensureTopics([{ name: 'profiles', partitions: 1 }, { name: 'latest', partitions: 1 }])
+  const updates: Array<[string, string | null]> = [
+    ['a', '1'],
+    ['b', '1'],
+    ['a', '2'],
+    ['c', '1'],
+    ['c', null],
+  ]
+  await produce(broker, updates.map(([key, value], i) => ({ topic: 'profiles', key: Buffer.from(key), value: value === null ? null : Buffer.from(value), timestamp: 1000 + i, headers: [] })))
+  const seen = { n: 0 }
+  const builder = new StreamBuilder()
+  builder
+    .stream('profiles', { key: Serdes.string(), value: Serdes.string() })
+    .peek(() => void seen.n++)
+    .toTable({ name: 'profiles-table', caching })
+    .toStream()
+    .to('latest', { key: Serdes.string(), value: Serdes.string() })
+  const app = new StreamsApp(builder.build(), { applicationId: `cached-source-${caching}`, broker: { instance: broker }, stateDir: tempDir(), logger, commitIntervalMs: 600_000 })
+  await app.start()
+  await waitFor(() => seen.n === updates.length, 15_000, 'every update processed')
+  expect(await app.close({ timeoutMs: 10_000 })).toBe(true)
+  const got = (await readTopic(broker, 'latest')).map((r) => `${r.key!.toString()}=${r.value === null ? 'null' : r.value.toString()}`)
+  expect(got).toEqual(caching ? ['a=2', 'b=1'] : ['a=1', 'b=1', 'a=2', 'c=1', 'c=null'])
 })

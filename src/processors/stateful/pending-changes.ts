@@ -67,15 +67,19 @@ export class PendingChanges<K, V> {
     if (this.pending.size >= this.limit) this.flush()
   }
 
-  /** Forwards every pending Change, in first-update order; returns whether there were any. */
+  /** Forwards every pending Change, in first-update order; returns whether it forwarded any. */
   flush(): boolean {
     if (this.pending.size === 0) return false
     const entries = [...this.pending.values()]
     // Cleared first: a downstream cycle back into this processor starts a new pending entry.
     this.pending.clear()
+    let forwarded = false
     for (const e of entries) {
+      // A key created and deleted within the interval changed nothing downstream (as in Kafka Streams).
+      if (e.newValue === null && e.oldValue === null) continue
       this.context.forwardAs(e.source, { key: e.key, value: { newValue: e.newValue, oldValue: e.oldValue }, timestamp: e.timestamp, headers: e.headers })
+      forwarded = true
     }
-    return true
+    return forwarded
   }
 }
