@@ -4,8 +4,9 @@
  *
  * exactly_once (Kafka Streams' EOS v2): output records were sent inside the open transaction.
  *   1. per dirty task: cached aggregations forward what they held back (their outputs join the
- *      transaction); prepareCommit(consumed offsets) freezes its write buffers; its changelog
- *      records are sent in the transaction.
+ *      transaction; TaskManager has done it already in the loop's turn, this is the backstop);
+ *      prepareCommit(consumed offsets) freezes its write buffers; its changelog records are sent
+ *      in the transaction.
  *      crash window: transaction open; the broker aborts it (the restarted instance's producer
  *      fences it at once, same transactional id); LevelDB untouched. Nothing visible happened.
  *   2. sendOffsetsToTransaction(consumed offsets) + commitTransaction: THE POINT OF NO RETURN.
@@ -303,6 +304,8 @@ export class Checkpoint {
   /** Step 1 for one task: forward what its caches held back, freeze its buffers, send its changelog records. */
   private prepare(task: ActiveTask, all: TopicPartitionOffset[]): Prepared {
     // First: the forwarded records are outputs of this commit, and may write stores downstream.
+    // Normally a no-op: TaskManager flushes before it commits, so a processing error there stops
+    // the app instead of failing (and retrying) the commit.
     task.flushCaches()
     const offsets = task.commitOffsets()
     const { changelogRecords } = task.stores.prepareCommit(offsets)

@@ -88,6 +88,7 @@ export class TaskManager implements RebalanceListener {
     this.options.onRebalance()
     this.options.logger.info({ partitions: partitions.length }, 'partitions revoked')
     // Everything done so far is committed before the partitions move (one transaction for all).
+    if (!(await this.flushCaches())) return this.dropTasks(partitions)
     await this.handle(await this.options.checkpoint.commit(this.running()))
     await this.dropTasks(partitions)
   }
@@ -162,11 +163,7 @@ export class TaskManager implements RebalanceListener {
       try {
         processed = task.processBatch(this.options.config.maxBatchRecords)
       } catch (error) {
-        if (!migrated(error)) throw error
-        // The producer was fenced (e.g. its transaction timed out): redo everything since the commit.
-        this.options.logger.warn({ taskId: task.id, err: loggableError(error) }, 'producer fenced while processing; rolling back')
-        await this.options.checkpoint.rollBack(this.running().filter((t) => t.dirty || t === task))
-        await this.handle({ ok: false, error, corrupted: [] })
+        await this.rollBackFenced(task, error, 'processing')
         return total
       }
       total += processed
@@ -198,13 +195,45 @@ export class TaskManager implements RebalanceListener {
   }
 
   async commit(): Promise<void> {
+    if (!(await this.flushCaches())) return
     await this.handle(await this.options.checkpoint.commit(this.running()))
   }
 
   /** The loop's periodic commit: at_least_once finishes it in the background (checkpoint.ts). */
   async startCommit(): Promise<void> {
+    if (!(await this.flushCaches())) return
     const outcome = await this.options.checkpoint.startCommit(this.running())
     if (outcome !== undefined) await this.handle(outcome)
+  }
+
+  /**
+   * What cached aggregations held back goes downstream before a commit, here in the loop's turn
+   * rather than inside the commit: an error a handler does not skip stops processing exactly as
+   * one thrown by `process()` would (a retried commit would only meet it again). Returns false
+   * when a fenced producer made it roll back instead (handled like processBatch's case).
+   */
+  private async flushCaches(): Promise<boolean> {
+    for (const task of this.running()) {
+      if (!task.dirty) continue
+      try {
+        task.flushCaches()
+      } catch (error) {
+        await this.rollBackFenced(task, error, 'flushing caches')
+        return false
+      }
+    }
+    return true
+  }
+
+  /**
+   * A task's processing threw: a fenced producer (e.g. its transaction timed out) rolls back
+   * everything since the commit, to be redone; anything else is rethrown and stops the app.
+   */
+  private async rollBackFenced(task: ActiveTask, error: unknown, doing: string): Promise<void> {
+    if (!migrated(error)) throw error
+    this.options.logger.warn({ taskId: task.id, err: loggableError(error) }, `producer fenced while ${doing}; rolling back`)
+    await this.options.checkpoint.rollBack(this.running().filter((t) => t.dirty || t === task))
+    await this.handle({ ok: false, error, corrupted: [] })
   }
 
   /** Acts on a failed background commit before anything is processed on top of it. */
@@ -217,8 +246,14 @@ export class TaskManager implements RebalanceListener {
   /** Closes every task: committed first when `clean`, otherwise rolled back. */
   async closeAll(clean: boolean): Promise<void> {
     try {
-      if (clean) await this.handle(await this.options.checkpoint.commit(this.running()))
-      else await this.options.checkpoint.rollBack([])
+      if (clean) {
+        // A processing error while flushing: nothing is committed, the work is read again on restart.
+        const flushed = await this.flushCaches().catch(async (error: unknown) => {
+          await this.options.checkpoint.rollBack(this.running().filter((t) => t.dirty))
+          throw error
+        })
+        if (flushed) await this.handle(await this.options.checkpoint.commit(this.running()))
+      } else await this.options.checkpoint.rollBack([])
     } finally {
       const tasks = [...this.tasks.values()]
       this.tasks.clear()

@@ -17,7 +17,10 @@ import type { Change } from './change'
 /**
  * Keys with a pending Change per aggregation and task before they are forwarded without waiting
  * for the commit (Kafka Streams evicts from a full cache the same way). Bounds the memory of a
- * long commit interval over many keys; ~10k entries is a few MB.
+ * long commit interval over many keys: an entry holds the key, the two values and ~150 bytes, so
+ * with small aggregates 10k entries take a few MB; large aggregate values take more (the write
+ * buffer holds each dirty key's serialized value for the same interval anyway). Not counted in
+ * `cacheMaxBytes`.
  */
 export const MAX_PENDING_CHANGES = 10_000
 
@@ -28,8 +31,10 @@ interface Pending<K, V> {
   newValue: V | null
   timestamp: number
   headers: RecordHeaders
-  /** The input record of the last update, for downstream record metadata and error coordinates. */
-  source: ConsumedRecord<unknown, unknown> | undefined
+  /** Coordinates of the input record of the last update (record metadata and error coordinates downstream). */
+  topic: string | undefined
+  partition: number
+  offset: number
 }
 
 export class PendingChanges<K, V> {
@@ -60,14 +65,19 @@ export class PendingChanges<K, V> {
       entry.newValue = newValue
       entry.timestamp = timestamp
       entry.headers = headers
-      entry.source = source
+      entry.topic = source?.topic
+      entry.partition = source?.partition ?? -1
+      entry.offset = source?.offset ?? -1
+      // Flushed in last-update order, as Kafka Streams' NamedCache moves a re-dirtied key to the end.
+      this.pending.delete(id)
+      this.pending.set(id, entry)
       return
     }
-    this.pending.set(id, { key, oldValue, newValue, timestamp, headers, source })
+    this.pending.set(id, { key, oldValue, newValue, timestamp, headers, topic: source?.topic, partition: source?.partition ?? -1, offset: source?.offset ?? -1 })
     if (this.pending.size >= this.limit) this.flush()
   }
 
-  /** Forwards every pending Change, in first-update order; returns whether it forwarded any. */
+  /** Forwards every pending Change, in last-update order; returns whether it forwarded any. */
   flush(): boolean {
     if (this.pending.size === 0) return false
     const entries = [...this.pending.values()]
@@ -77,7 +87,10 @@ export class PendingChanges<K, V> {
     for (const e of entries) {
       // A key created and deleted within the interval changed nothing downstream (as in Kafka Streams).
       if (e.newValue === null && e.oldValue === null) continue
-      this.context.forwardAs(e.source, { key: e.key, value: { newValue: e.newValue, oldValue: e.oldValue }, timestamp: e.timestamp, headers: e.headers })
+      // The last update's coordinates only: the input record itself is not kept alive meanwhile.
+      const source: ConsumedRecord<unknown, unknown> | undefined =
+        e.topic === undefined ? undefined : { key: null, value: null, timestamp: e.timestamp, headers: e.headers, topic: e.topic, partition: e.partition, offset: e.offset }
+      this.context.forwardAs(source, { key: e.key, value: { newValue: e.newValue, oldValue: e.oldValue }, timestamp: e.timestamp, headers: e.headers })
       forwarded = true
     }
     return forwarded

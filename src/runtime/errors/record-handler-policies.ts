@@ -53,9 +53,14 @@ export interface DeadLetterContext extends PolicyContext {
 export function deadLetterPolicy(ctx: DeadLetterContext): StageHandler<BrokerRecord | undefined> {
   return (error, record) => {
     if (record === undefined) {
-      // A punctuator failed: there is no record to send, and no offset depends on it.
+      // A punctuator failed, or a cached aggregation's update while it was forwarded at commit
+      // (a result of many input records: the coordinates name the last one). There is no record
+      // to send, and no offset depends on it.
       ctx.outcomes.record({ stage: ctx.stage, outcome: 'skipped', code: error.code })
-      ctx.logger.warn({ ...where(error), stage: ctx.stage, code: error.code, reason: error.detail }, 'error outside any record (punctuator): logged and skipped, nothing to dead-letter')
+      ctx.logger.warn(
+        { ...where(error), stage: ctx.stage, code: error.code, reason: error.detail },
+        'error outside any input record (a punctuator, or a cached update forwarded at commit): logged and skipped, nothing to dead-letter',
+      )
       return 'continue'
     }
     ctx.sink.send(deadLetterRecord(ctx.topic, ctx.stage, error, record))

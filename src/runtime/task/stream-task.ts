@@ -46,6 +46,8 @@ export class StreamTask {
   private readonly queueByTopic = new Map<string, RecordQueue>()
   private readonly processors: ProcessorNode[] = []
   private readonly handlers: RecordErrorHandlers
+  /** Errors the processing handler already answered 'fail' to, rethrown as they are. */
+  private readonly failed = new WeakSet<object>()
   private initialized = false
   private closed = false
 
@@ -223,8 +225,13 @@ export class StreamTask {
   }
 
   private onProcessingError(error: unknown, raw: BrokerRecord | undefined): void {
+    // Already decided by the handler (a cache flush inside process() failed): not asked twice.
+    if (this.failed.has(error as object)) throw error
     const wrapped = this.wrap(error, raw)
-    if (this.handlers.processing(wrapped, raw) === 'fail') throw wrapped
+    if (this.handlers.processing(wrapped, raw) === 'fail') {
+      this.failed.add(wrapped)
+      throw wrapped
+    }
   }
 
   /** Our own errors already carry coordinates; anything a user's code threw gets them here. */
