@@ -14,10 +14,10 @@ export interface AggregateOptions<VA> extends NamedOptions {
   /**
    * Kafka Streams' `Materialized.withCachingEnabled()` / `withCachingDisabled()`. Default true: the
    * store has a record cache, and the result forwards one update per key per commit (the latest,
-   * with the value forwarded before it as old value) instead of one per input record. Count,
-   * reduce and aggregate of grouped streams and tables and of time windows follow it, as do
-   * `table()` and `toTable()`; session and sliding windows forward every update. false: every update goes downstream at once (lowest
-   * latency, the most output), and reads of this store skip the cache.
+   * with the value forwarded before it as old value) instead of one per input record: count,
+   * reduce and aggregate of grouped streams and tables and of every kind of window, and
+   * `table()` / `toTable()`. false: every update goes downstream at once (lowest latency, the
+   * most output), and reads of this store skip the cache.
    */
   readonly caching?: boolean
 }

@@ -3,7 +3,7 @@ import type { Serde } from '../serdes/serde'
 import { Serdes } from '../serdes/serdes'
 import type { Windowed } from '../state/state-store'
 import { sessionStoreSpec } from '../state/store-spec'
-import type { WindowedAggregateOptions } from './aggregate-options'
+import { cacheBytesOf, type WindowedAggregateOptions } from './aggregate-options'
 import type { DslContext } from './dsl-context'
 import { KTable } from './ktable'
 import { requireSerde } from './require-serde'
@@ -70,6 +70,7 @@ export class SessionWindowedKStream<K, V> {
       // because the store expires entries at exactly the retention boundary.
       retentionMs: Math.max(2 * this.windows.inactivityGapMs + this.windows.graceMs + 1, options.retentionMs ?? 0),
       persistent: options.inMemory !== true,
+      ...cacheBytesOf(options),
     })
     const name = this.dsl.nodeName('KSTREAM-AGGREGATE-', options.name === undefined ? undefined : { name: `${options.name}-aggregate` })
     this.dsl.addStatefulProcessor(name, sessionWindowAggregateProcessor<K, V, VA>(this.windows, { storeName, initializer, aggregator, merger }), this.info.nodeName, [store])

@@ -3,7 +3,7 @@
  * aggregation forwards one update per key per commit, in the commit that holds its state; with
  * caching off (per store or for the app) every update goes out.
  */
-import { Serdes, StreamBuilder, StreamsApp, TimeWindows, type Topology } from 'streamfold'
+import { Serdes, SessionWindows, SlidingWindows, StreamBuilder, StreamsApp, TimeWindows, type Topology } from 'streamfold'
 import type { EmbeddedBroker } from '../../src/runtime/broker/embedded/embedded-broker'
 import { createEmbeddedBroker } from '../../src/runtime/broker/embedded/embedded-broker'
 import { silentLogger } from '../../src/logger'
@@ -195,4 +195,49 @@ it.each([true, false])('a materialized table (caching %s): cached, the latest va
   const got = (await readTopic(broker, 'latest')).map((r) => `${r.key!.toString()}=${r.value === null ? 'null' : r.value.toString()}`)
   // Cached: in last-update order (b was last updated before a), as Kafka Streams flushes.
   expect(got).toEqual(caching ? ['b=1', 'a=2'] : ['a=1', 'b=1', 'a=2', 'c=1', 'c=null'])
+})
+
+/** Runs a windowed count on `ticks` (timestamps of key k) until all are processed, closes, and returns the output as `start-end=count`. */
+async function windowedOutputs(windowed: 'session' | 'sliding', caching: boolean, ticks: readonly number[]): Promise<string[]> {
+  await broker.admin().ensureTopics([{ name: 'ticks', partitions: 1 }, { name: 'windows', partitions: 1 }])
+  await produce(broker, ticks.map((timestamp) => ({ topic: 'ticks', key: Buffer.from('k'), value: Buffer.from('x'), timestamp, headers: [] })))
+  const seen = { n: 0 }
+  const builder = new StreamBuilder()
+  const grouped = builder
+    .stream('ticks', { key: Serdes.string(), value: Serdes.string() })
+    .peek(() => void seen.n++)
+    .groupByKey()
+  const counted =
+    windowed === 'session'
+      ? grouped.windowedBy(SessionWindows.ofInactivityGapAndGrace(50, 1_000)).count({ name: 'sessions', caching })
+      : grouped.windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(50, 1_000)).count({ name: 'sliding', caching })
+  counted.toStream().to('windows', { key: Serdes.windowed(Serdes.string()), value: Serdes.double() })
+  const app = new StreamsApp(builder.build(), { applicationId: `cached-${windowed}-${caching}`, broker: { instance: broker }, stateDir: tempDir(), logger, commitIntervalMs: 600_000 })
+  await app.start()
+  await waitFor(() => seen.n === ticks.length, 15_000, 'every tick processed')
+  expect(await app.close({ timeoutMs: 10_000 })).toBe(true)
+  const windowedSerde = Serdes.windowed(Serdes.string())
+  const double = Serdes.double()
+  return (await readTopic(broker, 'windows')).map((r) => {
+    const { window } = windowedSerde.deserialize(r.key!, 'windows')
+    return `${window.start}-${window.end}=${r.value === null ? 'null' : double.deserialize(r.value, 'windows')}`
+  })
+}
+
+it.each([true, false])('session windows (caching %s): sessions merged away within the interval are never forwarded when cached', async (caching) => {
+  // [1000] and [1100] are separate sessions until 1050 bridges them into [1000,1100].
+  const out = await windowedOutputs('session', caching, [1000, 1100, 1050])
+  expect(out).toEqual(caching ? ['1000-1100=3'] : ['1000-1000=1', '1100-1100=1', '1000-1000=null', '1100-1100=null', '1000-1100=3'])
+})
+
+it('sliding windows (cached): one update per window per commit, the final counts', async () => {
+  const cached = await windowedOutputs('sliding', true, [1000, 1010, 1020])
+  await broker.close()
+  broker = await createEmbeddedBroker({ inMemory: true, cleanerIntervalMs: 0 })
+  const uncached = await windowedOutputs('sliding', false, [1000, 1010, 1020])
+  // The last value per window is the same; cached, each window appears once.
+  const last = (list: string[]) => new Map(list.map((e) => e.split('=') as [string, string]))
+  expect(last(cached)).toEqual(last(uncached))
+  expect(new Set(cached.map((e) => e.split('=')[0])).size).toBe(cached.length)
+  expect(cached.length).toBeLessThan(uncached.length)
 })

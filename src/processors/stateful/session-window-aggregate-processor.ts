@@ -1,10 +1,11 @@
 import type { SessionStore } from '../../state/session-store'
-import type { TimeWindow, Windowed } from '../../state/state-store'
+import { keyIdentityOf, type KeyIdentity, type TimeWindow, type Windowed } from '../../state/state-store'
 import type { SessionWindows } from '../../topology/windows'
 import { asInternal, type InternalProcessorContext } from '../internal-context'
 import type { Processor, ProcessorContext, ProcessorSupplier } from '../processor'
 import type { StreamRecord } from '../stream-record'
 import type { Change } from './change'
+import { PendingChanges } from './pending-changes'
 
 export interface SessionAggregation<K, V, VA> {
   readonly storeName: string
@@ -18,7 +19,9 @@ export interface SessionAggregation<K, V, VA> {
  * Session-windowed aggregation (Kafka's KStreamSessionWindowAggregate). A record at t joins every
  * session of its key within the inactivity gap of t; if it bridges several, they merge into one
  * (the old sessions are removed and forwarded as tombstones). A merged session that ends before
- * the close time (max timestamp seen - grace - gap) is late: dropped and counted.
+ * the close time (max timestamp seen - grace - gap) is late: dropped and counted. Over a cached
+ * store, one Change per session per commit goes downstream (pending-changes.ts): a session
+ * created and merged away within one commit interval is never seen.
  */
 export function sessionWindowAggregateProcessor<K, V, VA>(
   windows: SessionWindows,
@@ -30,6 +33,8 @@ export function sessionWindowAggregateProcessor<K, V, VA>(
 class SessionWindowAggregateProcessor<K, V, VA> implements Processor<K, V, Windowed<K>, Change<VA>> {
   private context!: InternalProcessorContext<Windowed<K>, Change<VA>>
   private store!: SessionStore<K, VA>
+  private ids: KeyIdentity<K> | undefined
+  private changes!: PendingChanges<Windowed<K>, VA>
   private observedStreamTime = -1
 
   constructor(
@@ -40,6 +45,8 @@ class SessionWindowAggregateProcessor<K, V, VA> implements Processor<K, V, Windo
   init(context: ProcessorContext<Windowed<K>, Change<VA>>): void {
     this.context = asInternal(context)
     this.store = context.getStateStore(this.aggregation.storeName)
+    this.ids = keyIdentityOf(this.store)
+    this.changes = new PendingChanges(this.context, this.ids !== undefined && this.context.cachingEnabled(this.aggregation.storeName))
   }
 
   process(record: StreamRecord<K, V>): void {
@@ -66,18 +73,18 @@ class SessionWindowAggregateProcessor<K, V, VA> implements Processor<K, V, Windo
     if (!sameWindow(window, { start: timestamp, end: timestamp })) {
       for (const session of overlapping) {
         this.store.remove(session.key)
-        this.context.forward({
-          key: session.key,
-          value: { newValue: null, oldValue: session.value },
-          timestamp: session.key.window.end,
-          headers: record.headers,
-        })
+        this.changes.update(this.sessionId(session.key), session.key, session.value, null, session.key.window.end, record.headers)
       }
     }
     aggregate = aggregator(key, value, aggregate)
     const sessionKey: Windowed<K> = { key, window }
     this.store.put(sessionKey, aggregate)
-    this.context.forward({ key: sessionKey, value: { newValue: aggregate, oldValue: null }, timestamp: window.end, headers: record.headers })
+    this.changes.update(this.sessionId(sessionKey), sessionKey, null, aggregate, window.end, record.headers)
+  }
+
+  /** A session's identity for pending Changes: its key's id, then both ends (non-negative integers: the last '@' splits it unambiguously). */
+  private sessionId(session: Windowed<K>): string {
+    return this.ids === undefined ? '' : `${this.ids.keyId(session.key)}@${session.window.start}-${session.window.end}`
   }
 }
 

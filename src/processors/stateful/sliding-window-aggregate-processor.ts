@@ -1,10 +1,11 @@
-import type { Windowed } from '../../state/state-store'
+import { keyIdentityOf, type KeyIdentity, type Windowed } from '../../state/state-store'
 import type { WindowStore } from '../../state/window-store'
 import type { SlidingWindows } from '../../topology/windows'
 import { asInternal, type InternalProcessorContext } from '../internal-context'
 import type { Processor, ProcessorContext, ProcessorSupplier } from '../processor'
 import type { StreamRecord } from '../stream-record'
 import type { Change } from './change'
+import { PendingChanges } from './pending-changes'
 import type { ValueAndTimestamp } from './value-and-timestamp'
 
 export interface SlidingAggregation<K, V, VA> {
@@ -34,6 +35,8 @@ type Stored<VA> = ValueAndTimestamp<VA>
 class SlidingWindowAggregateProcessor<K, V, VA> implements Processor<K, V, Windowed<K>, Change<VA>> {
   private context!: InternalProcessorContext<Windowed<K>, Change<VA>>
   private store!: WindowStore<K, Stored<VA>>
+  private ids: KeyIdentity<K> | undefined
+  private changes!: PendingChanges<Windowed<K>, VA>
   private observedStreamTime = -1
   private readonly d: number
 
@@ -47,6 +50,8 @@ class SlidingWindowAggregateProcessor<K, V, VA> implements Processor<K, V, Windo
   init(context: ProcessorContext<Windowed<K>, Change<VA>>): void {
     this.context = asInternal(context)
     this.store = context.getStateStore(this.aggregation.storeName)
+    this.ids = keyIdentityOf(this.store)
+    this.changes = new PendingChanges(this.context, this.ids !== undefined && this.context.cachingEnabled(this.aggregation.storeName))
   }
 
   process(record: StreamRecord<K, V>): void {
@@ -156,13 +161,10 @@ class SlidingWindowAggregateProcessor<K, V, VA> implements Processor<K, V, Windo
     this.forward(record, start, isNew ? null : current.value, next)
   }
 
+  /** One window's update: forwarded now, or once per commit over a cached store (pending-changes.ts). */
   private forward(record: StreamRecord<K, V>, start: number, oldValue: VA | null, next: Stored<VA>): void {
-    this.context.forward({
-      key: { key: record.key, window: { start, end: start + this.d } },
-      value: { newValue: next.value, oldValue },
-      timestamp: next.timestamp,
-      headers: record.headers,
-    })
+    const id = this.ids === undefined ? '' : `${this.ids.keyId(record.key)}@${start}`
+    this.changes.update(id, { key: record.key, window: { start, end: start + this.d } }, oldValue, next.value, next.timestamp, record.headers)
   }
 
   private fresh(timestamp: number): Stored<VA> {
