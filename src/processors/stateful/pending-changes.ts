@@ -35,10 +35,13 @@ interface Pending<K, V> {
   topic: string | undefined
   partition: number
   offset: number
+  /** When it was last updated (a counter): flushes go in this order. */
+  seq: number
 }
 
 export class PendingChanges<K, V> {
   private readonly pending = new Map<string, Pending<K, V>>()
+  private seq = 0
 
   /** `cached` false: every update is forwarded at once (caching disabled for the store or the app). */
   constructor(
@@ -68,19 +71,19 @@ export class PendingChanges<K, V> {
       entry.topic = source?.topic
       entry.partition = source?.partition ?? -1
       entry.offset = source?.offset ?? -1
-      // Flushed in last-update order, as Kafka Streams' NamedCache moves a re-dirtied key to the end.
-      this.pending.delete(id)
-      this.pending.set(id, entry)
+      entry.seq = ++this.seq
       return
     }
-    this.pending.set(id, { key, oldValue, newValue, timestamp, headers, topic: source?.topic, partition: source?.partition ?? -1, offset: source?.offset ?? -1 })
+    this.pending.set(id, { key, oldValue, newValue, timestamp, headers, topic: source?.topic, partition: source?.partition ?? -1, offset: source?.offset ?? -1, seq: ++this.seq })
     if (this.pending.size >= this.limit) this.flush()
   }
 
   /** Forwards every pending Change, in last-update order; returns whether it forwarded any. */
   flush(): boolean {
     if (this.pending.size === 0) return false
-    const entries = [...this.pending.values()]
+    // In last-update order, as Kafka Streams' NamedCache moves a re-dirtied key to the end (a sort
+    // per flush costs less than moving hot keys in the Map on every update).
+    const entries = [...this.pending.values()].sort((a, b) => a.seq - b.seq)
     // Cleared first: a downstream cycle back into this processor starts a new pending entry.
     this.pending.clear()
     let forwarded = false
