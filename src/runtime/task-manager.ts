@@ -210,9 +210,16 @@ export class TaskManager implements RebalanceListener {
    * What cached aggregations held back goes downstream before a commit, here in the loop's turn
    * rather than inside the commit: an error a handler does not skip stops processing exactly as
    * one thrown by `process()` would (a retried commit would only meet it again). Returns false
-   * when a fenced producer made it roll back instead (handled like processBatch's case).
+   * when there is nothing to commit after all: a failed background commit was settled (rolled
+   * back) first, or a fenced producer made it roll back (handled like processBatch's case).
    */
   private async flushCaches(): Promise<boolean> {
+    // A failed background commit is rolled back first: nothing may run on its discarded state.
+    const previous = await this.options.checkpoint.settle(this.running())
+    if (previous !== undefined) {
+      await this.handle(previous)
+      if (!previous.ok) return false
+    }
     for (const task of this.running()) {
       if (!task.dirty) continue
       try {

@@ -28,7 +28,11 @@ export interface TableOptions<K, V> extends NamedOptions {
   readonly value?: Serde<V>
   /** Keep the store in memory instead of LevelDB (it is still logged and restored). */
   readonly inMemory?: boolean
-  /** As for aggregations (AggregateOptions.caching): default true, one update per key per commit. */
+  /**
+   * As for aggregations (AggregateOptions.caching), but the default follows Kafka Streams, which
+   * materializes (and so caches) only a named source table: true when `name` is given, false
+   * (every update forwarded) otherwise.
+   */
   readonly caching?: boolean
 }
 
@@ -157,7 +161,7 @@ export function materializeTable<K, V>(dsl: DslContext, upstream: StreamInfo<K, 
     keySerde,
     valueSerde: valueAndTimestampSerde(valueSerde),
     persistent: options.inMemory !== true,
-    ...cacheBytesOf(options),
+    ...cacheBytesOf({ caching: options.caching ?? options.name !== undefined }),
   })
   const name = dsl.nodeName('KTABLE-SOURCE-')
   dsl.addStatefulProcessor(name, tableSourceProcessor<K, V>(storeName), upstream.nodeName, [store])

@@ -88,3 +88,21 @@ it('forwards nothing for a key created and deleted between two flushes', () => {
   expect(flushes[0]!()).toBe(false)
   expect(forwarded).toEqual([])
 })
+
+it('keeps the Changes not forwarded yet when a forward throws (the handler said fail), so a caller that goes on loses none', () => {
+  const { context, forwarded, flushes } = recordingContext()
+  const forwardAs = context.forwardAs.bind(context)
+  let failOn: string | undefined = 'b'
+  context.forwardAs = (source, record) => {
+    if (record.key === failOn) throw new Error('boom')
+    forwardAs(source, record)
+  }
+  const changes = new PendingChanges(context, true)
+  changes.update('a', 'a', null, 1, 1, h)
+  changes.update('b', 'b', null, 1, 2, h)
+  changes.update('c', 'c', null, 1, 3, h)
+  expect(() => flushes[0]!()).toThrow('boom')
+  failOn = undefined
+  expect(flushes[0]!()).toBe(true)
+  expect(summary(forwarded)).toEqual(['a:null->1@1 from undefined', 'c:null->1@3 from undefined'])
+})

@@ -25,6 +25,7 @@ import type { Change } from './change'
 export const MAX_PENDING_CHANGES = 10_000
 
 interface Pending<K, V> {
+  readonly id: string
   key: K
   /** The value forwarded last (or committed before this interval): the Change's old value. */
   readonly oldValue: V | null
@@ -52,6 +53,11 @@ export class PendingChanges<K, V> {
     if (cached) context.onFlush(() => this.flush())
   }
 
+  /** Whether updates wait for the flush (the store is cached) or go out at once. */
+  get holdsBack(): boolean {
+    return this.cached
+  }
+
   /**
    * One update of the key whose store identity is `id` (its serialized form: equal keys that are
    * different objects must meet). Forwarded now when not cached, otherwise at the next flush.
@@ -74,7 +80,7 @@ export class PendingChanges<K, V> {
       entry.seq = ++this.seq
       return
     }
-    this.pending.set(id, { key, oldValue, newValue, timestamp, headers, topic: source?.topic, partition: source?.partition ?? -1, offset: source?.offset ?? -1, seq: ++this.seq })
+    this.pending.set(id, { id, key, oldValue, newValue, timestamp, headers, topic: source?.topic, partition: source?.partition ?? -1, offset: source?.offset ?? -1, seq: ++this.seq })
     if (this.pending.size >= this.limit) this.flush()
   }
 
@@ -87,13 +93,21 @@ export class PendingChanges<K, V> {
     // Cleared first: a downstream cycle back into this processor starts a new pending entry.
     this.pending.clear()
     let forwarded = false
-    for (const e of entries) {
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!
       // A key created and deleted within the interval changed nothing downstream (as in Kafka Streams).
       if (e.newValue === null && e.oldValue === null) continue
       // The last update's coordinates only: the input record itself is not kept alive meanwhile.
       const source: ConsumedRecord<unknown, unknown> | undefined =
         e.topic === undefined ? undefined : { key: null, value: null, timestamp: e.timestamp, headers: e.headers, topic: e.topic, partition: e.partition, offset: e.offset }
-      this.context.forwardAs(source, { key: e.key, value: { newValue: e.newValue, oldValue: e.oldValue }, timestamp: e.timestamp, headers: e.headers })
+      try {
+        this.context.forwardAs(source, { key: e.key, value: { newValue: e.newValue, oldValue: e.oldValue }, timestamp: e.timestamp, headers: e.headers })
+      } catch (error) {
+        // The handler said fail. The Changes not tried yet stay pending: if the caller goes on
+        // anyway (user code catching the error upstream), they are not lost.
+        for (let j = i + 1; j < entries.length; j++) this.pending.set(entries[j]!.id, entries[j]!)
+        throw error
+      }
       forwarded = true
     }
     return forwarded

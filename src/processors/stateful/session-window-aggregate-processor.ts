@@ -79,7 +79,12 @@ class SessionWindowAggregateProcessor<K, V, VA> implements Processor<K, V, Windo
     aggregate = aggregator(key, value, aggregate)
     const sessionKey: Windowed<K> = { key, window }
     this.store.put(sessionKey, aggregate)
-    this.changes.update(this.sessionId(sessionKey), sessionKey, null, aggregate, window.end, record.headers)
+    // A record on an existing one-point session [t,t] replaces it without removing it. Forwarded
+    // at once, that is (aggregate, null) as in Kafka Streams; held back, the old value must be the
+    // session's, which a Change forwarded in an earlier commit may carry (Kafka's cache reads it
+    // from the store at flush), or its retraction would be lost.
+    const replaced = this.changes.holdsBack ? (overlapping.find((s) => sameWindow(s.key.window, window))?.value ?? null) : null
+    this.changes.update(this.sessionId(sessionKey), sessionKey, replaced, aggregate, window.end, record.headers)
   }
 
   /** A session's identity for pending Changes: its key's id, then both ends (non-negative integers: the last '@' splits it unambiguously). */
