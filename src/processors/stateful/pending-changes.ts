@@ -5,9 +5,10 @@
  * with the timestamp and headers of the last update, so downstream (a sink, a table aggregate's
  * subtractor) sees the same net effect as with every update, in fewer records.
  *
- * The runtime flushes before each commit's step 1, so the Changes go out in the commit that holds
- * their state; the test driver flushes after every input record, as Kafka Streams' does. A task
- * rolled back is rebuilt with fresh processors: what was pending goes with it, never out.
+ * The runtime's processing loop flushes just before each commit (TaskManager; decision 0003), so
+ * the Changes go out in the commit that holds their state; the test driver flushes after every
+ * input record, as Kafka Streams' does. A task rolled back is rebuilt with fresh processors: what
+ * was pending goes with it, never out.
  */
 import type { RecordHeaders } from '../../record-headers'
 import type { ConsumedRecord } from '../../topology/node-spec'
