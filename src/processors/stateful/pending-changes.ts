@@ -54,6 +54,14 @@ export class PendingChanges<K, V> {
     if (cached) context.onFlush(() => this.flush())
   }
 
+  /**
+   * The Changes of an aggregation over `storeName`: held back when the store has a record cache and
+   * a key identity (the built-in stores; a user's store without one forwards at once).
+   */
+  static over<K, V>(context: InternalProcessorContext<K, Change<V>>, storeName: string, ids: object | undefined): PendingChanges<K, V> {
+    return new PendingChanges(context, ids !== undefined && context.cachingEnabled(storeName))
+  }
+
   /** Whether updates wait for the flush (the store is cached) or go out at once. */
   get holdsBack(): boolean {
     return this.cached

@@ -37,7 +37,7 @@ class StreamAggregateProcessor<K, V, VA> implements Processor<K, V, K, Change<VA
     this.context = asInternal(context)
     this.store = context.getStateStore(this.aggregation.storeName)
     this.ids = keyIdentityOf(this.store)
-    this.changes = new PendingChanges(this.context, this.ids !== undefined && this.context.cachingEnabled(this.aggregation.storeName))
+    this.changes = PendingChanges.over(this.context, this.aggregation.storeName, this.ids)
   }
 
   process(record: StreamRecord<K, V>): void {

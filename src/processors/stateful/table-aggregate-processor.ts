@@ -36,7 +36,7 @@ class TableAggregateProcessor<K, V, VA> implements Processor<K, Change<V>, K, Ch
     const internal = asInternal(context)
     this.store = context.getStateStore(this.aggregation.storeName)
     this.ids = keyIdentityOf(this.store)
-    this.changes = new PendingChanges(internal, this.ids !== undefined && internal.cachingEnabled(this.aggregation.storeName))
+    this.changes = PendingChanges.over(internal, this.aggregation.storeName, this.ids)
   }
 
   process(record: StreamRecord<K, Change<V>>): void {

@@ -29,7 +29,7 @@ class TableSourceProcessor<K, V> implements Processor<K, V | null, K, Change<V>>
     this.context = asInternal(context)
     this.store = context.getStateStore(this.storeName)
     this.ids = keyIdentityOf(this.store)
-    this.changes = new PendingChanges(this.context, this.ids !== undefined && this.context.cachingEnabled(this.storeName))
+    this.changes = PendingChanges.over(this.context, this.storeName, this.ids)
   }
 
   process(record: StreamRecord<K, V | null>): void {
