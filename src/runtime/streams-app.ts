@@ -214,6 +214,7 @@ export class StreamsApp {
 
   private async run(tasks: TaskManager, consumer: GroupConsumer, checkpoint: Checkpoint, purger: RepartitionPurger, brokerKind: string): Promise<void> {
     const { commitIntervalMs, maxBatchRecords, maxBatchWaitMs } = this.config
+    const { maxUncommittedBytes } = this.config.stateMemory
     let lastCommit = Date.now()
     let lastSummary = Date.now()
     let lastLag = 0
@@ -238,7 +239,12 @@ export class StreamsApp {
         tasks.route(records)
         const processed = await tasks.process()
         tasks.punctuate(Date.now())
-        if (Date.now() - lastCommit >= commitIntervalMs) {
+        const due = Date.now() - lastCommit >= commitIntervalMs
+        // Kafka Streams' statestore.uncommitted.max.bytes: the write buffers are the transaction,
+        // so only a commit frees them; without this an at_least_once app (30 s interval) holds
+        // every key changed in 30 s.
+        if (due || tasks.uncommittedBytes >= maxUncommittedBytes) {
+          if (!due) this.logger.debug({ uncommittedBytes: tasks.uncommittedBytes, maxUncommittedBytes }, 'early commit: uncommitted state writes reached maxUncommittedBytes')
           // Measured from the commit's start (as Kafka Streams does): the period is the interval,
           // not the interval plus the commit's duration.
           const commitStarted = Date.now()

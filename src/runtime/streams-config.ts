@@ -84,6 +84,14 @@ export interface StreamsConfig {
    * instead of one per key per commit (docs/state.md). Default 10485760 (10 MiB).
    */
   readonly cacheMaxBytes?: number
+  /**
+   * Kafka Streams' statestore.uncommitted.max.bytes: when the state written since the last commit,
+   * over every store of every task, reaches this many bytes (approximately: keys, values and a
+   * measured per-entry overhead), a commit starts before `commitIntervalMs` is up. It bounds the
+   * memory an app holds between commits (docs/state.md, "Memory"). Infinity: no bound.
+   * Default 67108864 (64 MiB).
+   */
+  readonly maxUncommittedBytes?: number
   /** LevelDB block cache of each task database. Default 262144 (256 KiB). */
   readonly taskDbCacheBytes?: number
   /** LevelDB write buffer (memtable) of each task database; at least 65536. Default 4194304 (4 MiB). */
@@ -155,6 +163,7 @@ export function resolveStreamsConfig(config: StreamsConfig): ResolvedStreamsConf
     maxPollIntervalMs: optionalCount('maxPollIntervalMs', config.maxPollIntervalMs, 1),
     stateMemory: new StateMemory({
       cacheMaxBytes: config.cacheMaxBytes,
+      maxUncommittedBytes: config.maxUncommittedBytes,
       taskDbCacheBytes: config.taskDbCacheBytes,
       taskDbWriteBufferBytes: config.taskDbWriteBufferBytes,
     }),

@@ -69,6 +69,14 @@ export class TaskManager implements RebalanceListener {
     return total
   }
 
+  /** Approximate bytes written to state since the last commit, over all tasks: an early commit
+   *  starts when this reaches `maxUncommittedBytes`. */
+  get uncommittedBytes(): number {
+    let total = 0
+    for (const task of this.tasks.values()) total += task.uncommittedBytes
+    return total
+  }
+
   get skipped(): number {
     let total = 0
     for (const task of this.tasks.values()) total += task.skipped

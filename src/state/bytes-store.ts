@@ -15,6 +15,7 @@ import { StreamfoldError } from '../errors'
 import { keyAfter, prefixEnd } from './binary-key'
 import type { ByteDb, DbEntry, DbOp } from './byte-db'
 import { compareBinary } from './memory-db'
+import { entrySize, valueSize } from './entry-size'
 import { RecordCache } from './record-cache'
 
 /** One key's last write in a transaction (last write wins: one changelog record per key). */
@@ -47,6 +48,8 @@ export class BytesStore {
   private readonly clock: () => number
   private readonly cache: RecordCache | undefined
   private buffer = new Map<string, BufferedWrite>()
+  /** Approximate memory of `buffer` (entry-size.ts): what `maxUncommittedBytes` bounds. */
+  private bufferBytes = 0
   private pending: Map<string, BufferedWrite> | undefined
   private open = true
 
@@ -67,6 +70,11 @@ export class BytesStore {
   /** True when the running transaction changed something. */
   get dirty(): boolean {
     return this.buffer.size > 0
+  }
+
+  /** Approximate bytes the running transaction holds in memory (keys, values, per-entry overhead). */
+  get uncommittedBytes(): number {
+    return this.bufferBytes
   }
 
   get cacheStats(): { readonly entries: number; readonly bytes: number; readonly hits: number; readonly misses: number } {
@@ -94,8 +102,10 @@ export class BytesStore {
     const existing = this.buffer.get(key)
     if (existing === undefined) {
       this.buffer.set(key, { value, timestamp, logged })
+      this.bufferBytes += entrySize(key, value)
       return
     }
+    this.bufferBytes += valueSize(value) - valueSize(existing.value)
     existing.value = value
     existing.timestamp = timestamp
     existing.logged = logged
@@ -171,6 +181,7 @@ export class BytesStore {
     const pending = this.buffer
     this.pending = pending
     this.buffer = new Map()
+    this.bufferBytes = 0
     return pending
   }
 
@@ -198,6 +209,7 @@ export class BytesStore {
   /** Rolls back to the last commit: the running and the prepared transaction are dropped. */
   discard(): void {
     this.buffer = new Map()
+    this.bufferBytes = 0
     this.pending = undefined
   }
 

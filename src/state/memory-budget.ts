@@ -3,6 +3,10 @@
  *
  * - the record caches of every store of every task draw on one pool of `cacheMaxBytes` (Kafka
  *   Streams' `statestore.cache.max.bytes`, whose 10 MiB default this keeps);
+ * - the writes of the running transaction (the stores' write buffers), over every task, force an
+ *   early commit when they reach `maxUncommittedBytes` (Kafka Streams' `statestore.uncommitted.max.bytes`,
+ *   whose 64 MiB default this keeps): without it an at_least_once app, which commits every 30 s,
+ *   holds every key changed in 30 s in memory;
  * - each task database gets a LevelDB block cache of `taskDbCacheBytes` and a write buffer (the
  *   memtable; a second one exists while the first is flushed) of `taskDbWriteBufferBytes`.
  *
@@ -18,6 +22,8 @@ const MIB = 1024 * 1024
 
 /** Record caches of all stores and tasks together. */
 export const DEFAULT_STATE_CACHE_MAX_BYTES = 10 * MIB
+/** Uncommitted writes of all stores and tasks together before an early commit. */
+export const DEFAULT_MAX_UNCOMMITTED_BYTES = 64 * MIB
 /**
  * LevelDB block cache per task. LevelDB's default, 8 MiB, took 128 MiB over 16 tasks, yet random
  * reads over a large store miss a cache of any of these sizes alike (measured at 10M keys over 16
@@ -41,18 +47,24 @@ export interface StateMemoryOptions {
   readonly taskDbCacheBytes?: number
   /** LevelDB write buffer (memtable) of each task database. Default 4 MiB. */
   readonly taskDbWriteBufferBytes?: number
+  /** Uncommitted state writes of all tasks that start a commit before the interval; Infinity: no bound. Default 64 MiB. */
+  readonly maxUncommittedBytes?: number
 }
 
 /** One app's state memory: the shared record-cache pool and the LevelDB settings of its tasks. */
 export class StateMemory {
   readonly cacheMaxBytes: number
   readonly cachePool: CachePool
+  /** Approximate bytes of uncommitted writes, over every store of every task, that start a commit. */
+  readonly maxUncommittedBytes: number
   /** The LevelDB sizes of each task database. */
   readonly taskDbTuning: Required<Pick<TaskDbTuning, 'cacheSize' | 'writeBufferSize'>>
 
   constructor(options: StateMemoryOptions = {}) {
     this.cacheMaxBytes = bytes('cacheMaxBytes', options.cacheMaxBytes ?? DEFAULT_STATE_CACHE_MAX_BYTES, 0, Number.MAX_SAFE_INTEGER)
     this.cachePool = new CachePool(this.cacheMaxBytes)
+    const maxUncommitted = options.maxUncommittedBytes ?? DEFAULT_MAX_UNCOMMITTED_BYTES
+    this.maxUncommittedBytes = maxUncommitted === Number.POSITIVE_INFINITY ? maxUncommitted : bytes('maxUncommittedBytes', maxUncommitted, 0, Number.MAX_SAFE_INTEGER, ' or Infinity')
     this.taskDbTuning = Object.freeze({
       cacheSize: bytes('taskDbCacheBytes', options.taskDbCacheBytes ?? DEFAULT_TASK_DB_CACHE_BYTES, 0, MAX_LEVELDB_BYTES),
       writeBufferSize: bytes('taskDbWriteBufferBytes', options.taskDbWriteBufferBytes ?? DEFAULT_TASK_DB_WRITE_BUFFER_BYTES, MIN_WRITE_BUFFER_BYTES, MAX_LEVELDB_BYTES),
@@ -68,9 +80,9 @@ export function defaultStateMemory(): StateMemory {
   return processDefault
 }
 
-function bytes(option: string, value: number, min: number, max: number): number {
+function bytes(option: string, value: number, min: number, max: number, alternative = ''): number {
   if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new StreamfoldError('CONFIG_INVALID', `invalid ${option}: expected an integer number of bytes from ${min} to ${max}, got ${String(value)}`)
+    throw new StreamfoldError('CONFIG_INVALID', `invalid ${option}: expected an integer number of bytes from ${min} to ${max}${alternative}, got ${String(value)}`)
   }
   return value
 }

@@ -10,21 +10,8 @@
  * shared by all stores of all tasks of an app (Kafka Streams' `statestore.cache.max.bytes`); a
  * store may also have its own, lower bound.
  */
+import { entrySize } from './entry-size'
 
-/**
- * Memory per cached record beyond its key and value characters, measured on Node 20 (V8 11.3):
- * 200k entries with 12-character keys inserted into one cache, `gc()` twice, then
- * `process.memoryUsage()` before and after, per entry. Null values (known absent): heap +77 B,
- * RSS +84 B, so 72 B beyond the key: Map entry, Slot, string header.
- */
-const ENTRY_OVERHEAD = 72
-/**
- * A Buffer value beyond its bytes, same measurement: values read by `getSync` (one ArrayBuffer and
- * backing store each) cost RSS +547 B per 16-byte value, values serialized from the pool
- * (`Buffer.allocUnsafe`, a view on a shared slab) +276 B. Reads fill the cache more than commits,
- * so the figure leans to the first: about 400 B.
- */
-const BUFFER_OVERHEAD = 400
 /** Eviction frees down to this share of the bound, so that it runs once per many inserts. */
 const LOW_WATER = 0.9
 
@@ -172,8 +159,4 @@ export class RecordCache {
       }
     }
   }
-}
-
-function entrySize(key: string, value: Buffer | null): number {
-  return key.length + ENTRY_OVERHEAD + (value === null ? 0 : value.length + BUFFER_OVERHEAD)
 }

@@ -148,6 +148,16 @@ export class TaskStores {
     return this.state.taskDb?.location
   }
 
+  /**
+   * Approximate bytes the running transaction holds over every store of the task: what
+   * `maxUncommittedBytes` bounds (Kafka Streams' statestore.uncommitted.max.bytes).
+   */
+  get uncommittedBytes(): number {
+    let total = 0
+    for (const instance of this.state.instances) total += instance.engine.core.uncommittedBytes
+    return total
+  }
+
   storeNames(): string[] {
     return this.state.instances.filter((i) => i.facade !== undefined).map((i) => i.name)
   }

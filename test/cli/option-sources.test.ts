@@ -50,11 +50,11 @@ describe('worker options from module, file, environment and flags', () => {
     const settings = resolveWorkerSettings(
       mergeOptions(FILE_OPTIONS, {
         flags: { cacheMaxBytes: 0 },
-        env: { STREAMFOLD_TASK_DB_CACHE_BYTES: '131072' },
+        env: { STREAMFOLD_TASK_DB_CACHE_BYTES: '131072', STREAMFOLD_MAX_UNCOMMITTED_BYTES: '8388608' },
         module: { applicationId: 'app', taskDbWriteBufferBytes: 1_048_576 },
       }),
     )
-    expect(settings).toMatchObject({ cacheMaxBytes: 0, taskDbCacheBytes: 131_072, taskDbWriteBufferBytes: 1_048_576 })
+    expect(settings).toMatchObject({ cacheMaxBytes: 0, maxUncommittedBytes: 8_388_608, taskDbCacheBytes: 131_072, taskDbWriteBufferBytes: 1_048_576 })
     expect(() => mergeOptions(FILE_OPTIONS, { flags: {}, env: { STREAMFOLD_TASK_DB_WRITE_BUFFER_BYTES: '4096' } })).toThrow(
       expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('STREAMFOLD_TASK_DB_WRITE_BUFFER_BYTES: expected an integer >= 65536') }),
     )

@@ -1,5 +1,6 @@
 import { resolveStreamsConfig, type StreamsConfig } from '../../src/runtime/streams-config'
-import { DEFAULT_STATE_CACHE_MAX_BYTES, StateMemory } from '../../src/state/memory-budget'
+import { entrySize } from '../../src/state/entry-size'
+import { DEFAULT_MAX_UNCOMMITTED_BYTES, DEFAULT_STATE_CACHE_MAX_BYTES, StateMemory } from '../../src/state/memory-budget'
 import { CachePool, RecordCache, withCachePool } from '../../src/state/record-cache'
 import { keyValueStoreSpec } from '../../src/state/store-spec'
 import { TaskDb } from '../../src/state/task-db'
@@ -26,10 +27,21 @@ describe('StateMemory', () => {
     [{ taskDbCacheBytes: -5 }, 'taskDbCacheBytes'],
     [{ taskDbCacheBytes: 2 ** 32 }, 'taskDbCacheBytes'],
     [{ taskDbWriteBufferBytes: 1000 }, 'taskDbWriteBufferBytes'],
+    [{ maxUncommittedBytes: -1 }, 'maxUncommittedBytes'],
+    [{ maxUncommittedBytes: Number.NaN }, 'maxUncommittedBytes'],
+    [{ maxUncommittedBytes: '64MB' as unknown as number }, 'maxUncommittedBytes'],
   ])('rejects %p with CONFIG_INVALID naming the option', (options, option) => {
     expect(() => new StateMemory(options)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining(`invalid ${option}`) }))
     const config = { applicationId: 'app', ...options } as StreamsConfig
     expect(() => resolveStreamsConfig(config)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining(`invalid ${option}`) }))
+  })
+
+  it("bounds uncommitted writes at Kafka Streams' 64 MiB by default; Infinity lifts the bound", () => {
+    expect(new StateMemory().maxUncommittedBytes).toBe(64 * 1024 * 1024)
+    expect(DEFAULT_MAX_UNCOMMITTED_BYTES).toBe(64 * 1024 * 1024)
+    expect(new StateMemory({ maxUncommittedBytes: 0 }).maxUncommittedBytes).toBe(0)
+    expect(new StateMemory({ maxUncommittedBytes: Number.POSITIVE_INFINITY }).maxUncommittedBytes).toBe(Number.POSITIVE_INFINITY)
+    expect(resolveStreamsConfig({ applicationId: 'app', maxUncommittedBytes: 1 << 20 }).stateMemory.maxUncommittedBytes).toBe(1 << 20)
   })
 
   it('is resolved from StreamsConfig, one per app', () => {
@@ -105,5 +117,57 @@ describe('CachePool', () => {
     const cache = withCachePool(new CachePool(0), () => new RecordCache(Number.MAX_SAFE_INTEGER))
     cache.set('k', null)
     expect(cache.size).toBe(0)
+  })
+})
+
+describe('uncommitted bytes', () => {
+  const dir = useTempDir()
+  const open = (): Promise<TaskStores> =>
+    TaskStores.open({ applicationId: 'app', taskId: '0_0', stateDir: dir(), changelogPartition: 0, stores: [counts, totals], memory: new StateMemory() })
+  /** The key as the store holds it: the serialized key's bytes as a latin1 string. */
+  const held = (key: string): string => Buffer.from(key).toString('latin1')
+
+  it('grow with each new key, follow overwrites and deletes, and drop to zero at commit', async () => {
+    const task = await open()
+    const store = task.getKeyValueStore<string, number>('counts')
+    expect(task.uncommittedBytes).toBe(0)
+    store.put('a', 1)
+    const one = task.uncommittedBytes
+    expect(one).toBeGreaterThan(0)
+    store.put('b', 1)
+    expect(task.uncommittedBytes).toBe(2 * one)
+    // An overwrite of the same size changes nothing; a delete keeps the key, without its value.
+    store.put('a', 2)
+    expect(task.uncommittedBytes).toBe(2 * one)
+    store.delete('a')
+    const valueBytes = one - entrySize(held('a'), null)
+    expect(valueBytes).toBeGreaterThan(0)
+    expect(task.uncommittedBytes).toBe(2 * one - valueBytes)
+    store.put('a', 3)
+    expect(task.uncommittedBytes).toBe(2 * one)
+    // Every store of the task counts.
+    task.getKeyValueStore<string, number>('totals').put('a', 1)
+    expect(task.uncommittedBytes).toBe(3 * one)
+
+    // Writes made while a commit is in flight belong to the next transaction.
+    task.prepareCommit([{ topic: 'in', partition: 0, offset: 1 }])
+    expect(task.uncommittedBytes).toBe(0)
+    store.put('c', 1)
+    expect(task.uncommittedBytes).toBe(one)
+    await task.commit()
+    expect(task.uncommittedBytes).toBe(one)
+    expect(store.get('a')).toBe(3)
+    await task.close()
+  })
+
+  it('drop to zero when the transaction is discarded', async () => {
+    const task = await open()
+    const store = task.getKeyValueStore<string, number>('counts')
+    for (let i = 0; i < 100; i++) store.put(`key-${i}`, i)
+    expect(task.uncommittedBytes).toBeGreaterThan(100 * entrySize(held('key-0'), null))
+    task.discard()
+    expect(task.uncommittedBytes).toBe(0)
+    expect(store.get('key-1')).toBeUndefined()
+    await task.close()
   })
 })

@@ -97,6 +97,11 @@ export class ActiveTask {
     return total
   }
 
+  /** Approximate bytes of the task's writes since its last commit (TaskStores.uncommittedBytes). */
+  get uncommittedBytes(): number {
+    return this.phase === 'running' ? this.stores.uncommittedBytes : 0
+  }
+
   get running(): boolean {
     return this.phase === 'running'
   }

@@ -19,6 +19,7 @@ export interface WorkerSettings {
   readonly maxBatchWaitMs: number | undefined
   readonly maxQueuedRecordsPerPartition: number | undefined
   readonly cacheMaxBytes: number | undefined
+  readonly maxUncommittedBytes: number | undefined
   readonly taskDbCacheBytes: number | undefined
   readonly taskDbWriteBufferBytes: number | undefined
   readonly sessionTimeoutMs: number | undefined
@@ -56,6 +57,7 @@ export function resolveWorkerSettings(merged: MergedOptions): WorkerSettings {
     maxBatchWaitMs: num('maxBatchWaitMs'),
     maxQueuedRecordsPerPartition: num('maxQueuedRecordsPerPartition'),
     cacheMaxBytes: num('cacheMaxBytes'),
+    maxUncommittedBytes: num('maxUncommittedBytes'),
     taskDbCacheBytes: num('taskDbCacheBytes'),
     taskDbWriteBufferBytes: num('taskDbWriteBufferBytes'),
     sessionTimeoutMs: num('sessionTimeoutMs'),

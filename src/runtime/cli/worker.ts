@@ -107,6 +107,7 @@ export class Worker {
         maxBatchWaitMs: settings.maxBatchWaitMs,
         maxQueuedRecordsPerPartition: settings.maxQueuedRecordsPerPartition,
         cacheMaxBytes: settings.cacheMaxBytes,
+        maxUncommittedBytes: settings.maxUncommittedBytes,
         taskDbCacheBytes: settings.taskDbCacheBytes,
         taskDbWriteBufferBytes: settings.taskDbWriteBufferBytes,
         sessionTimeoutMs: settings.sessionTimeoutMs,
