@@ -32,10 +32,10 @@ async function committedInput(applicationId: string): Promise<number> {
 }
 
 /** Runs an uncached count with a commit interval far away until every input record went through it. */
-async function start(guarantee: 'at_least_once' | 'exactly_once', maxUncommittedBytes: number | undefined) {
+async function start(guarantee: 'at_least_once' | 'exactly_once', maxUncommittedBytes: number | undefined, caching = false) {
   const seen = { n: 0 }
-  const applicationId = `bound-${guarantee}-${maxUncommittedBytes ?? 'default'}`
-  const app = new StreamsApp(countTopology('in', 'counts', 'counts-store', () => void seen.n++), {
+  const applicationId = `bound-${guarantee}-${maxUncommittedBytes ?? 'default'}-${caching ? 'cached' : 'uncached'}`
+  const app = new StreamsApp(countTopology('in', 'counts', 'counts-store', () => void seen.n++, caching), {
     applicationId,
     broker: { instance: broker },
     stateDir: tempDir(),
@@ -65,6 +65,17 @@ describe.each(['at_least_once', 'exactly_once'] as const)('%s', (guarantee) => {
     if (guarantee === 'exactly_once') expect(countResults(results).sort()).toEqual(expectedResults(reference).sort())
     expect(latestCounts(results)).toEqual(reference)
     expect(await committedInput(applicationId)).toBe(INPUT.length)
+  })
+
+  it('a cached count forwards what it held back at each early commit, so its pending updates stay bounded too', async () => {
+    const { app, applicationId } = await start(guarantee, 16 * 1024, true)
+    await waitFor(async () => (await committedInput(applicationId)) >= INPUT.length / 2, 10_000, 'early commits')
+    // Forwarded at the early commits: one update per key per commit, visible long before the interval.
+    const visible = await readTopic(broker, 'counts')
+    expect(visible.length).toBeGreaterThan(0)
+    expect(visible.length).toBeLessThan(INPUT.length)
+    expect(await app.close({ timeoutMs: 10_000 })).toBe(true)
+    expect(latestCounts(await readTopic(broker, 'counts'))).toEqual(referenceCounts(INPUT))
   })
 
   it('with the default bound (64 MiB), the same input commits nothing before the interval', async () => {
