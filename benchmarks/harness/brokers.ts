@@ -69,6 +69,8 @@ export async function sendAll(producer: BrokerProducer, data: Dataset, topic: st
 export interface Observer {
   /** performance.now() of the first poll that returned records; undefined before. */
   firstRecordAt: number | undefined
+  /** performance.now() when the last poll that returned records returned. */
+  lastRecordAt: number | undefined
   /** Commits (offset commit for at_least_once, transaction commit for exactly_once) completed. */
   commits: number
   /** Wall time spent inside poll() / inside commit calls (flush, commit, commitTransaction,
@@ -101,6 +103,7 @@ export function observe(broker: Broker): Observer {
   const waiters: Array<{ topic: string; count: number; resolve: (t: number) => void }> = []
   const observer: Observer = {
     firstRecordAt: undefined,
+    lastRecordAt: undefined,
     commits: 0,
     pollMs: 0,
     polls: 0,
@@ -168,7 +171,10 @@ export function observe(broker: Broker): Observer {
       if (observer.firstRecordAt !== undefined) {
         observer.pollMs += performance.now() - started
         observer.polls++
-        if (records.length > 0) observer.nonEmptyPolls++
+        if (records.length > 0) {
+          observer.nonEmptyPolls++
+          observer.lastRecordAt = performance.now()
+        }
       }
       if (records.length > 0 && observer.firstRecordAt === undefined) {
         observer.firstRecordAt = performance.now()

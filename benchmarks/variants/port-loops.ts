@@ -74,6 +74,8 @@ export async function run(params: RunParams): Promise<void> {
 
   const stopProfile = startProfile()
   let first: number | undefined
+  /** When the last poll that returned records returned (the tail: from here to the end). */
+  let lastRecordAt = 0
   let done = 0
   let pollMs = 0
   while (done < limit) {
@@ -81,6 +83,7 @@ export async function run(params: RunParams): Promise<void> {
     const records = await consumer.poll(loop === 'naive' ? 32 : 1000, 100)
     if (first !== undefined) pollMs += performance.now() - pollStarted
     if (records.length === 0) continue
+    lastRecordAt = performance.now()
     if (first === undefined) {
       first = performance.now()
       startCpuWindow()
@@ -129,7 +132,7 @@ export async function run(params: RunParams): Promise<void> {
   await stopProfile()
   const bytes = (datasetBytes(data) * limit) / data.count
   const shares = { pollShare: Math.round((pollMs / ms) * 100) / 100, ...committer?.stats(ms) }
-  printResult(throughput(limit, bytes, ms, { loop, broker: broker.kind, changelog, eos, ...shares }))
+  printResult(throughput(limit, bytes, ms, { loop, broker: broker.kind, changelog, eos, tailMs: Math.round(end - lastRecordAt), ...shares }))
   await db?.close()
   await Promise.race([broker.close(), new Promise((r) => setTimeout(r, 3_000))])
 }

@@ -150,10 +150,13 @@ export async function run(params: RunParams): Promise<void> {
   }, commitMs)
   const stopProfile = startProfile()
   let first: number | undefined
+  /** When the last consume that returned records returned (the tail: from here to the end). */
+  let lastRecordAt = 0
   let done = 0
   while (done < data.count) {
     const messages = await new Promise<Message[]>((resolve, reject) => consumer.consume(1000, (err, m) => (err ? reject(err) : resolve(m))))
     if (messages.length === 0) continue
+    lastRecordAt = performance.now()
     if (first === undefined) {
       first = performance.now()
       startCpuWindow()
@@ -198,7 +201,7 @@ export async function run(params: RunParams): Promise<void> {
   const ms = end - first!
   await stopProfile()
   const commitStats = committer?.stats(ms)
-  printResult(throughput(done, datasetBytes(data), ms, { loop, client: 'node-rdkafka-style', deliveryReports, changelog, eos, ...commitStats }))
+  printResult(throughput(done, datasetBytes(data), ms, { loop, client: 'node-rdkafka-style', deliveryReports, changelog, eos, tailMs: Math.round(end - lastRecordAt), ...commitStats }))
   await db?.close()
 }
 

@@ -56,6 +56,10 @@ export async function run(params: RunParams): Promise<void> {
       // Shares of the window spent waiting in poll() and in commit calls (the rest: processing).
       pollShare: Math.round((observer.pollMs / ms) * 100) / 100,
       commitShare: Math.round((observer.commitCallMs / ms) * 100) / 100,
+      // From the last poll that returned records to the window's end: processing that batch, then
+      // waiting for the next commit (up to one interval) and running it. The baselines commit as
+      // soon as they know the input ended.
+      tailMs: observer.lastRecordAt === undefined ? undefined : Math.round(end - observer.lastRecordAt),
       recordsPerPoll: Math.round(data.count / Math.max(1, observer.nonEmptyPolls)),
       emptyPolls: observer.polls - observer.nonEmptyPolls,
       callMs: Object.fromEntries([...observer.callMs].map(([k, v]) => [k, Math.round(v)])),
