@@ -243,8 +243,9 @@ export class StreamsApp {
         // Kafka Streams' statestore.uncommitted.max.bytes: the write buffers are the transaction,
         // so only a commit frees them; without this an at_least_once app (30 s interval) holds
         // every key changed in 30 s.
-        if (due || tasks.uncommittedBytes >= maxUncommittedBytes) {
-          if (!due) this.logger.debug({ uncommittedBytes: tasks.uncommittedBytes, maxUncommittedBytes }, 'early commit: uncommitted state writes reached maxUncommittedBytes')
+        const uncommitted = due ? 0 : tasks.uncommittedBytes
+        if (due || (uncommitted > 0 && uncommitted >= maxUncommittedBytes)) {
+          if (!due) this.logger.debug({ uncommittedBytes: uncommitted, maxUncommittedBytes }, 'early commit: uncommitted state writes reached maxUncommittedBytes')
           // Measured from the commit's start (as Kafka Streams does): the period is the interval,
           // not the interval plus the commit's duration.
           const commitStarted = Date.now()

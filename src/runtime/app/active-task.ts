@@ -97,9 +97,13 @@ export class ActiveTask {
     return total
   }
 
-  /** Approximate bytes of the task's writes since its last commit (TaskStores.uncommittedBytes). */
+  /**
+   * Approximate bytes of the task's writes since its last commit (TaskStores.uncommittedBytes),
+   * counted only while the task is dirty: a commit takes dirty tasks only, so a clean task's
+   * buffer (expired windows purged after a commit or a restore) would start commits that free nothing.
+   */
   get uncommittedBytes(): number {
-    return this.phase === 'running' ? this.stores.uncommittedBytes : 0
+    return this.phase === 'running' && this.dirty ? this.stores.uncommittedBytes : 0
   }
 
   get running(): boolean {
