@@ -14,6 +14,10 @@ import type { StreamInfo } from './stream-info'
 import { BranchedKStream } from './branched-kstream'
 import type { DslContext, NamedOptions } from './dsl-context'
 import type { StreamPartitioner, TopicNameExtractor } from './node-spec'
+import { streamTableJoin, type StreamTableJoinOptions } from './stream-table-join'
+import { streamStreamJoin, type JoinWindowsLike, type StreamStreamJoinOptions } from './stream-stream-join'
+import type { ValueJoiner } from './value-joiner'
+import { TopologyError } from '../errors'
 
 export interface ToOptions<K, V> extends NamedOptions {
   /** Never called with null: null keys and values are written as null. */
@@ -107,6 +111,44 @@ export class KStream<K, V> {
     this.dsl.graph.addSink(name, topic, options, this.nodeName)
   }
 
+  /**
+   * Inner join. With a KTable: each stream record is joined with the table's current value for
+   * its key (table updates emit nothing). With a KStream and JoinWindows: records of both streams
+   * whose keys match and whose timestamps are within the windows are joined.
+   */
+  join<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT, VR>, options?: StreamTableJoinOptions): KStream<K, VR>
+  join<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V, VO, VR>, windows: JoinWindowsLike, options?: StreamStreamJoinOptions): KStream<K, VR>
+  join<VO, VR>(
+    other: KTable<K, VO> | KStream<K, VO>,
+    joiner: ValueJoiner<K, V, VO, VR>,
+    windowsOrOptions?: JoinWindowsLike | StreamTableJoinOptions,
+    options?: StreamStreamJoinOptions,
+  ): KStream<K, VR> {
+    return this.joinWith('inner', other, joiner as ValueJoiner<K, V | null, VO | null, VR>, windowsOrOptions, options)
+  }
+
+  /** As join, but a stream record without a match is joined with null (after its window closes, for a KStream). */
+  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT | null, VR>, options?: StreamTableJoinOptions): KStream<K, VR>
+  leftJoin<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V, VO | null, VR>, windows: JoinWindowsLike, options?: StreamStreamJoinOptions): KStream<K, VR>
+  leftJoin<VO, VR>(
+    other: KTable<K, VO> | KStream<K, VO>,
+    joiner: ValueJoiner<K, V, VO | null, VR>,
+    windowsOrOptions?: JoinWindowsLike | StreamTableJoinOptions,
+    options?: StreamStreamJoinOptions,
+  ): KStream<K, VR> {
+    return this.joinWith('left', other, joiner as ValueJoiner<K, V | null, VO | null, VR>, windowsOrOptions, options)
+  }
+
+  /** Windowed join of two streams that also emits each side's unmatched records, joined with null, once their window closes. */
+  outerJoin<VO, VR>(
+    other: KStream<K, VO>,
+    joiner: ValueJoiner<K, V | null, VO | null, VR>,
+    windows: JoinWindowsLike,
+    options?: StreamStreamJoinOptions,
+  ): KStream<K, VR> {
+    return this.joinWith('outer', other, joiner, windows, options)
+  }
+
   /** Runs a Processor API processor; its forwarded records form the returned stream. */
   process<KOut = never, VOut = never>(
     supplier: ProcessorSupplier<K, V, KOut, VOut>,
@@ -161,6 +203,24 @@ export class KStream<K, V> {
   toTable(options: TableOptions<K, V> = {}): KTable<K, V> {
     const source = this.info.keyChanged ? this.repartition({ key: options.key, value: options.value }) : this
     return materializeTable(this.dsl, source.info, options, 'toTable')
+  }
+
+  private joinWith<VO, VR>(
+    kind: 'inner' | 'left' | 'outer',
+    other: KTable<K, VO> | KStream<K, VO>,
+    joiner: ValueJoiner<K, V | null, VO | null, VR>,
+    windowsOrOptions: JoinWindowsLike | StreamTableJoinOptions | undefined,
+    options: StreamStreamJoinOptions | undefined,
+  ): KStream<K, VR> {
+    if (other instanceof KTable) {
+      if (kind === 'outer') throw new TopologyError('TOPOLOGY_INVALID', 'outerJoin takes a KStream: KStream-KTable joins are inner or left')
+      const joined = streamTableJoin(this.dsl, this.info, other, joiner as ValueJoiner<K, V, VO | null, VR>, kind, windowsOrOptions as StreamTableJoinOptions | undefined)
+      return new KStream<K, VR>(this.dsl, joined)
+    }
+    if (windowsOrOptions === undefined || !('beforeMs' in windowsOrOptions)) {
+      throw new TopologyError('TOPOLOGY_INVALID', `a KStream-KStream ${kind} join needs JoinWindows as its third argument`)
+    }
+    return new KStream<K, VR>(this.dsl, streamStreamJoin(this.dsl, this.info, other.info, joiner, windowsOrOptions, kind, options))
   }
 
   private same(): Omit<StreamInfo<K, V>, 'nodeName' | 'lineage'> {
