@@ -7,6 +7,8 @@ export { KStream, type ToOptions, type ProcessOptions } from './topology/kstream
 export { BranchedKStream, type BranchOptions } from './topology/branched-kstream'
 export type { NamedOptions } from './topology/dsl-context'
 export { KTable, type TableOptions } from './topology/ktable'
+export { GlobalKTable } from './topology/global-ktable'
+export type { GlobalKeySelector } from './topology/kstream'
 export type { ValueJoiner, JoinKind } from './topology/value-joiner'
 export { KGroupedStream } from './topology/kgrouped-stream'
 export { KGroupedTable } from './topology/kgrouped-table'

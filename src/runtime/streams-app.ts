@@ -23,6 +23,8 @@ import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } 
 import { TaskManager } from './task-manager'
 import { RepartitionPurger, repartitionTopicsOf } from './repartition-purger'
 import { loggableError } from './app/loggable-error'
+import { GlobalState } from './global/global-state'
+import { GlobalUpdater } from './global/global-updater'
 
 const SUMMARY_INTERVAL_MS = 60_000
 /** How often consumer lag is measured for metrics (an admin round trip, off the hot path). */
@@ -42,6 +44,9 @@ interface Runtime {
   checkpoint?: Checkpoint
   tasks?: TaskManager
   purger?: RepartitionPurger
+  globals?: GlobalState
+  globalReader?: PartitionReader
+  globalUpdater?: GlobalUpdater
 }
 
 export class StreamsApp {
@@ -159,6 +164,7 @@ export class StreamsApp {
         maxPollIntervalMs: config.maxPollIntervalMs,
       })
       rt.reader = broker.reader()
+      await this.bootstrapGlobalStores(rt, admin, exactlyOnce)
       // Stable across restarts: the new producer fences the old one and aborts its open transaction.
       const transactionalId = exactlyOnce ? clientId : undefined
       const onRecordFailure = this.productionHandler(plan)
@@ -186,6 +192,7 @@ export class StreamsApp {
         checkpoint: rt.checkpoint,
         collector,
         logger: this.logger,
+        globalStores: rt.globals,
         onRebalance: () => {
           if (this.state === 'RUNNING') this.machine.moveTo('REBALANCING')
         },
@@ -209,10 +216,44 @@ export class StreamsApp {
       this.fail(error)
       throw error
     }
-    this.loop = this.run(rt.tasks, rt.consumer, rt.checkpoint, rt.purger, rt.broker.broker.kind)
+    this.loop = this.run(rt.tasks, rt.consumer, rt.checkpoint, rt.purger, rt.broker.broker.kind, rt.globalUpdater)
   }
 
-  private async run(tasks: TaskManager, consumer: GroupConsumer, checkpoint: Checkpoint, purger: RepartitionPurger, brokerKind: string): Promise<void> {
+  /**
+   * Global stores (GlobalKTable) hold every partition of their topics; they are read to the end
+   * before the app joins the group, so the first record processed already sees the whole table,
+   * then kept up to date in the background. Their own reader: restores use the app's meanwhile.
+   */
+  private async bootstrapGlobalStores(rt: Runtime, admin: BrokerAdmin, exactlyOnce: boolean): Promise<void> {
+    const specs = this.topology.globalStores
+    if (specs.length === 0) return
+    const topics = specs.map((s) => s.topic)
+    const partitions = await admin.partitionCounts(topics)
+    const missing = topics.filter((t) => !partitions.has(t))
+    if (missing.length > 0) throw new StreamfoldError('TOPIC_NOT_FOUND', `global table topics do not exist: ${missing.join(', ')}`)
+    const { config } = this
+    rt.globals = await GlobalState.open({
+      applicationId: config.applicationId,
+      specs,
+      stateDir: config.stateDir,
+      memory: config.stateMemory,
+      logger: this.logger,
+      errorHandlers: config.errorHandlers,
+    })
+    rt.globalReader = rt.broker!.broker.reader()
+    const source = { reader: rt.globalReader, partitions, isolationLevel: exactlyOnce ? ('read_committed' as const) : ('read_uncommitted' as const) }
+    rt.globalUpdater = new GlobalUpdater(rt.globals, source, this.logger)
+    await rt.globalUpdater.bootstrap()
+  }
+
+  private async run(
+    tasks: TaskManager,
+    consumer: GroupConsumer,
+    checkpoint: Checkpoint,
+    purger: RepartitionPurger,
+    brokerKind: string,
+    globalUpdater: GlobalUpdater | undefined,
+  ): Promise<void> {
     const { commitIntervalMs, maxBatchRecords, maxBatchWaitMs } = this.config
     const { maxUncommittedBytes } = this.config.stateMemory
     let lastCommit = Date.now()
@@ -236,6 +277,7 @@ export class StreamsApp {
         // A partition rewound since the poll returned (a failed commit rolled back) is read again.
         const rewound = checkpoint.takeRewound()
         if (rewound.size > 0) records = records.filter((r) => !rewound.has(partitionKey(r)))
+        globalUpdater?.tick(Date.now())
         tasks.route(records)
         const processed = await tasks.process()
         tasks.punctuate(Date.now())
@@ -312,6 +354,9 @@ export class StreamsApp {
           })),
     )
     await attempt('finishing the repartition purge', rt.purger && (() => rt.purger!.close()))
+    await attempt('finishing the global stores update', rt.globalUpdater && (() => rt.globalUpdater!.close()))
+    await attempt('closing the global stores', rt.globals && (() => rt.globals!.close()))
+    await attempt('closing the global reader', rt.globalReader && (() => rt.globalReader!.close()))
     await attempt('closing the consumer', rt.consumer && (() => rt.consumer!.close()))
     await attempt('closing the producer', rt.checkpoint && (() => rt.checkpoint!.close()))
     await attempt('closing the reader', rt.reader && (() => rt.reader!.close()))

@@ -13,6 +13,7 @@ import { isStreamfoldError, TaskCorruptedError } from '../errors'
 import type { Logger } from '../logger'
 import type { Topology } from '../topology/topology'
 import { ActiveTask } from './app/active-task'
+import type { GlobalStoreLookup } from './task/task-context'
 import type { ProducerCollector } from './app/producer-collector'
 import type { TopicPlan } from './app/topic-plan'
 import type { BrokerAdmin, BrokerRecord, GroupConsumer, PartitionReader, RebalanceListener, TopicPartition } from './broker/broker'
@@ -35,6 +36,8 @@ export interface TaskManagerOptions {
   readonly checkpoint: Checkpoint
   readonly collector: ProducerCollector
   readonly logger: Logger
+  /** The app's global stores, readable by every task's processors. */
+  readonly globalStores?: GlobalStoreLookup
   /** Partitions are moving: the app is REBALANCING until every task is restored. */
   readonly onRebalance: () => void
 }
@@ -342,6 +345,7 @@ export class TaskManager implements RebalanceListener {
         wallClock: Date.now,
         dedup: sub.id === plan.dedupSubtopology ? config.dedup : undefined,
         memory: config.stateMemory,
+        globalStores: this.options.globalStores,
       })
       this.add(task)
     }

@@ -13,6 +13,8 @@ import { TaskStores } from '../state/task-stores'
 import type { WindowStore } from '../state/window-store'
 import type { Subtopology, Topology } from '../topology/topology'
 import { InMemoryTopics } from './in-memory-topics'
+import { GlobalState } from '../runtime/global/global-state'
+import { FAIL_ON_ERRORS } from '../runtime/task/record-error-handlers'
 import { keyValueView, windowView } from './store-views'
 import { TestInputTopic, type InputPipe, type TestInputTopicOptions } from './test-input-topic'
 import { TestOutputTopic, type OutputTap } from './test-output-topic'
@@ -68,6 +70,8 @@ export class TopologyTestDriver implements InputPipe, OutputTap {
   private wallClockMs: number
   private closed = false
   private readonly stateDir: string | undefined
+  /** Global stores (GlobalKTable), in memory; a record piped to their topic is applied at once. */
+  private readonly globals: GlobalState | undefined
 
   constructor(
     private readonly topology: Topology,
@@ -81,6 +85,10 @@ export class TopologyTestDriver implements InputPipe, OutputTap {
     this.stateDir = stateDir
     // LevelDB commits are asynchronous, so a driver on a state directory commits on commitAsync().
     this.autoCommit = stateDir === undefined && (options.autoCommit ?? true)
+    this.globals =
+      topology.globalStores.length === 0
+        ? undefined
+        : GlobalState.openInMemory({ applicationId: this.applicationId, specs: topology.globalStores, errorHandlers: options.errorHandlers ?? FAIL_ON_ERRORS })
     for (const subtopology of topology.subtopologies) {
       const stores = opened?.get(subtopology.id) ?? TaskStores.openInMemory(this.storesOptions(subtopology))
       const entry: DriverTask = { subtopology, stores, task: this.createTask(subtopology, stores) }
@@ -108,8 +116,9 @@ export class TopologyTestDriver implements InputPipe, OutputTap {
   }
 
   createInputTopic<K, V>(name: string, keySerde: Serde<K>, valueSerde: Serde<V>, options: TestInputTopicOptions = {}): TestInputTopic<K, V> {
-    if (!this.taskByTopic.has(name)) {
-      throw new StreamfoldError('TOPIC_NOT_FOUND', `The topology reads no topic named ${name} (it reads: ${[...this.taskByTopic.keys()].join(', ')})`, {
+    if (!this.taskByTopic.has(name) && this.globals?.topics.includes(name) !== true) {
+      const read = [...this.taskByTopic.keys(), ...(this.globals?.topics ?? [])]
+      throw new StreamfoldError('TOPIC_NOT_FOUND', `The topology reads no topic named ${name} (it reads: ${read.join(', ')})`, {
         topic: name,
       })
     }
@@ -141,6 +150,8 @@ export class TopologyTestDriver implements InputPipe, OutputTap {
   }
 
   getKeyValueStore<K, V>(name: string): KeyValueStore<K, V> {
+    const global = this.topology.globalStores.find((g) => g.store.name === name)
+    if (global !== undefined) return keyValueView<K, V>(this.globals!.store(name) as KeyValueStore<K, unknown>, global.store)
     const { stores, spec } = this.storeEntry(name)
     return keyValueView<K, V>(stores.getKeyValueStore(name), spec)
   }
@@ -224,12 +235,19 @@ export class TopologyTestDriver implements InputPipe, OutputTap {
       task.close()
       await stores.close()
     }
+    await this.globals?.close()
   }
 
   /** @internal */
   pipe(topic: string, key: Buffer | null, value: Buffer | null, timestamp: number, headers: RecordHeaders): void {
     this.assertOpen()
-    this.enqueue(this.topics.append({ topic, partition: 0, key, value, timestamp, headers: headers.entries() }))
+    const record = this.topics.append({ topic, partition: 0, key, value, timestamp, headers: headers.entries() })
+    if (this.globals?.topics.includes(topic) === true) {
+      this.globals.apply(record)
+      this.globals.commitInMemory({ topic, partition: 0, offset: record.offset + 1 })
+      return
+    }
+    this.enqueue(record)
     this.runUntilIdle()
   }
 
@@ -258,6 +276,7 @@ export class TopologyTestDriver implements InputPipe, OutputTap {
       errorHandlers: this.options.errorHandlers,
       stores: (name) => stores.store(name),
       caching: (name) => stores.caching(name),
+      globalStores: this.globals,
     })
   }
 

@@ -7,24 +7,27 @@ import { TopologyError } from '../errors'
 import type { NodeSpec, ProcessorNodeSpec, StoreSpec } from './node-spec'
 import { parentsOf } from './node-spec'
 import { Topology, type Subtopology } from './topology'
+import type { GlobalStoreSpec } from './global-store-spec'
 
 export function compileTopology(
   specs: readonly NodeSpec[],
   stores: readonly StoreSpec[],
   storeConnections: ReadonlyArray<readonly [processor: string, store: string]>,
+  globalStores: readonly GlobalStoreSpec[] = [],
 ): Topology {
   if (specs.length === 0) {
     throw new TopologyError('TOPOLOGY_EMPTY', 'Topology has no nodes: add at least one source (builder.stream(...)) before build()')
   }
   const byName = indexNodes(specs)
-  const storesByName = indexStores(stores)
-  checkSourceTopics(specs)
+  const storesByName = indexStores([...stores, ...globalStores.map((g) => g.store)])
+  checkSourceTopics(specs, globalStores)
   checkParents(specs, byName)
   const nodes = attachStores(specs, byName, storesByName, storeConnections)
+  checkGlobalStoresUnconnected(nodes, globalStores)
   checkStoresConnected(nodes, stores)
   checkAcyclic(nodes, byName)
   checkReachableFromSources(nodes)
-  return new Topology(nodes, stores, findSubtopologies(nodes))
+  return new Topology(nodes, stores, findSubtopologies(nodes), globalStores)
 }
 
 function indexNodes(specs: readonly NodeSpec[]): Map<string, NodeSpec> {
@@ -56,8 +59,12 @@ function indexStores(stores: readonly StoreSpec[]): Map<string, StoreSpec> {
   return byName
 }
 
-function checkSourceTopics(specs: readonly NodeSpec[]): void {
-  const owner = new Map<string, string>()
+function checkSourceTopics(specs: readonly NodeSpec[], globalStores: readonly GlobalStoreSpec[]): void {
+  const owner = new Map<string, string>(globalStores.map((g) => [g.topic, g.sourceName]))
+  if (owner.size < globalStores.length) {
+    const topic = globalStores.find((g, i) => globalStores.findIndex((o) => o.topic === g.topic) !== i)!.topic
+    throw new TopologyError('TOPOLOGY_DUPLICATE_TOPIC', `Topic "${topic}" is read by two global tables: read it once and share the table`, { topic })
+  }
   for (const spec of specs) {
     if (spec.kind !== 'source') continue
     if (spec.topics.length === 0) {
@@ -133,6 +140,22 @@ function attachStores(
     }
     return stores.length === spec.stores.length ? spec : ({ ...spec, stores } satisfies ProcessorNodeSpec)
   })
+}
+
+/** A global store belongs to no task: connecting it would pull it into a sub-topology. */
+function checkGlobalStoresUnconnected(nodes: readonly NodeSpec[], globalStores: readonly GlobalStoreSpec[]): void {
+  const global = new Set(globalStores.map((g) => g.store.name))
+  for (const node of nodes) {
+    if (node.kind !== 'processor') continue
+    const store = node.stores.find((s) => global.has(s))
+    if (store !== undefined) {
+      throw new TopologyError(
+        'TOPOLOGY_INVALID',
+        `Processor "${node.name}" is connected to global store "${store}": global stores are read with getStateStore() without connecting them`,
+        { node: node.name, store },
+      )
+    }
+  }
 }
 
 function checkStoresConnected(nodes: readonly NodeSpec[], stores: readonly StoreSpec[]): void {

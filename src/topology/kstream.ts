@@ -17,6 +17,11 @@ import type { StreamPartitioner, TopicNameExtractor } from './node-spec'
 import { streamTableJoin, type StreamTableJoinOptions } from './stream-table-join'
 import { streamStreamJoin, type JoinWindowsLike, type StreamStreamJoinOptions } from './stream-stream-join'
 import type { ValueJoiner } from './value-joiner'
+import { GlobalKTable } from './global-ktable'
+import { globalTableJoinProcessor } from '../processors/stateful/global-table-join-processor'
+
+/** Picks the GlobalKTable key a stream record joins on; null: nothing to join. */
+export type GlobalKeySelector<K, V, GK> = (key: K, value: V) => GK | null
 import { TopologyError } from '../errors'
 
 export interface ToOptions<K, V> extends NamedOptions {
@@ -118,25 +123,32 @@ export class KStream<K, V> {
    */
   join<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT, VR>, options?: StreamTableJoinOptions): KStream<K, VR>
   join<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V, VO, VR>, windows: JoinWindowsLike, options?: StreamStreamJoinOptions): KStream<K, VR>
+  /** With a GlobalKTable: `keySelector` picks the table key to look up for each stream record. */
+  join<GK, GV, VR>(globalTable: GlobalKTable<GK, GV>, keySelector: GlobalKeySelector<K, V, GK>, joiner: ValueJoiner<K, V, GV, VR>, options?: NamedOptions): KStream<K, VR>
   join<VO, VR>(
-    other: KTable<K, VO> | KStream<K, VO>,
-    joiner: ValueJoiner<K, V, VO, VR>,
-    windowsOrOptions?: JoinWindowsLike | StreamTableJoinOptions,
+    other: KTable<K, VO> | KStream<K, VO> | GlobalKTable<unknown, VO>,
+    joinerOrSelector: ValueJoiner<K, V, VO, VR> | GlobalKeySelector<K, V, unknown>,
+    windowsOrOptions?: JoinWindowsLike | StreamTableJoinOptions | ValueJoiner<K, V, VO, VR>,
     options?: StreamStreamJoinOptions,
   ): KStream<K, VR> {
-    return this.joinWith('inner', other, joiner as ValueJoiner<K, V | null, VO | null, VR>, windowsOrOptions, options)
+    if (other instanceof GlobalKTable) return this.joinGlobal(false, other, joinerOrSelector as GlobalKeySelector<K, V, unknown>, windowsOrOptions as ValueJoiner<K, V, VO | null, VR>, options)
+    const joiner = joinerOrSelector as ValueJoiner<K, V | null, VO | null, VR>
+    return this.joinWith('inner', other, joiner, windowsOrOptions as JoinWindowsLike | StreamTableJoinOptions | undefined, options)
   }
 
   /** As join, but a stream record without a match is joined with null (after its window closes, for a KStream). */
   leftJoin<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT | null, VR>, options?: StreamTableJoinOptions): KStream<K, VR>
   leftJoin<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V, VO | null, VR>, windows: JoinWindowsLike, options?: StreamStreamJoinOptions): KStream<K, VR>
+  leftJoin<GK, GV, VR>(globalTable: GlobalKTable<GK, GV>, keySelector: GlobalKeySelector<K, V, GK>, joiner: ValueJoiner<K, V, GV | null, VR>, options?: NamedOptions): KStream<K, VR>
   leftJoin<VO, VR>(
-    other: KTable<K, VO> | KStream<K, VO>,
-    joiner: ValueJoiner<K, V, VO | null, VR>,
-    windowsOrOptions?: JoinWindowsLike | StreamTableJoinOptions,
+    other: KTable<K, VO> | KStream<K, VO> | GlobalKTable<unknown, VO>,
+    joinerOrSelector: ValueJoiner<K, V, VO | null, VR> | GlobalKeySelector<K, V, unknown>,
+    windowsOrOptions?: JoinWindowsLike | StreamTableJoinOptions | ValueJoiner<K, V, VO | null, VR>,
     options?: StreamStreamJoinOptions,
   ): KStream<K, VR> {
-    return this.joinWith('left', other, joiner as ValueJoiner<K, V | null, VO | null, VR>, windowsOrOptions, options)
+    if (other instanceof GlobalKTable) return this.joinGlobal(true, other, joinerOrSelector as GlobalKeySelector<K, V, unknown>, windowsOrOptions as ValueJoiner<K, V, VO | null, VR>, options)
+    const joiner = joinerOrSelector as ValueJoiner<K, V | null, VO | null, VR>
+    return this.joinWith('left', other, joiner, windowsOrOptions as JoinWindowsLike | StreamTableJoinOptions | undefined, options)
   }
 
   /** Windowed join of two streams that also emits each side's unmatched records, joined with null, once their window closes. */
@@ -203,6 +215,19 @@ export class KStream<K, V> {
   toTable(options: TableOptions<K, V> = {}): KTable<K, V> {
     const source = this.info.keyChanged ? this.repartition({ key: options.key, value: options.value }) : this
     return materializeTable(this.dsl, source.info, options, 'toTable')
+  }
+
+  /** KStream-GlobalKTable join: no repartition, whatever the key; the table is on every instance. */
+  private joinGlobal<GK, GV, VR>(
+    left: boolean,
+    table: GlobalKTable<GK, GV>,
+    keySelector: GlobalKeySelector<K, V, GK>,
+    joiner: ValueJoiner<K, V, GV | null, VR>,
+    options: NamedOptions | undefined,
+  ): KStream<K, VR> {
+    const operation = left ? 'leftJoin' : 'join'
+    const supplier = globalTableJoinProcessor<K, V, GK, GV, VR>({ storeName: table.queryableStoreName, keySelector, joiner, left })
+    return this.add(operation, 'KSTREAM-GLOBALJOIN-', supplier, this.sameKey(), options)
   }
 
   private joinWith<VO, VR>(

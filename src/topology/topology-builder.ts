@@ -9,6 +9,7 @@ import type {
 } from './node-spec'
 import { compileTopology } from './compile-topology'
 import type { Topology } from './topology'
+import type { GlobalStoreSpec } from './global-store-spec'
 
 export interface SourceOptions<K, V> {
   readonly key: Deserializer<K>
@@ -32,6 +33,7 @@ export interface SinkOptions<K, V> {
 export class TopologyBuilder {
   private readonly nodes: NodeSpec[] = []
   private readonly stores: StoreSpec[] = []
+  private readonly globalStores: GlobalStoreSpec[] = []
   /** processor name -> store names, from addStateStore/connect calls (merged at build). */
   private readonly storeConnections: Array<readonly [processor: string, store: string]> = []
 
@@ -102,17 +104,23 @@ export class TopologyBuilder {
     return this
   }
 
+  /** @internal used by StreamBuilder.globalTable: a store holding every partition of its topic. */
+  addGlobalStore(spec: GlobalStoreSpec): this {
+    this.globalStores.push(spec)
+    return this
+  }
+
   /** Whether a node of this name was added (the DSL uses it to keep generated names unique). */
   hasNode(name: string): boolean {
     return this.nodes.some((n) => n.name === name)
   }
 
   hasStore(name: string): boolean {
-    return this.stores.some((s) => s.name === name)
+    return this.stores.some((s) => s.name === name) || this.globalStores.some((g) => g.store.name === name)
   }
 
   /** Validates everything and returns the immutable Topology. */
   build(): Topology {
-    return compileTopology(this.nodes, this.stores, this.storeConnections)
+    return compileTopology(this.nodes, this.stores, this.storeConnections, this.globalStores)
   }
 }

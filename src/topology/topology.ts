@@ -3,6 +3,7 @@ import { parentsOf } from './node-spec'
 import { describeTopology } from './describe-topology'
 import { topologyToMermaid } from './topology-mermaid'
 import { resolveTopicName } from './internal-topic-name'
+import type { GlobalStoreSpec } from './global-store-spec'
 
 /** A connected component of the node graph: it becomes one task per input partition. */
 export interface Subtopology {
@@ -22,9 +23,12 @@ export class Topology {
   private readonly nodesByName: ReadonlyMap<string, NodeSpec>
   private readonly childrenByName: ReadonlyMap<string, readonly string[]>
   private readonly storesByName: ReadonlyMap<string, StoreSpec>
+  /** Stores holding every partition of a topic, outside any task (GlobalKTable). */
+  readonly globalStores: readonly GlobalStoreSpec[]
 
   /** @internal built by compileTopology, which has validated everything. */
-  constructor(nodes: readonly NodeSpec[], stores: readonly StoreSpec[], subtopologies: readonly Subtopology[]) {
+  constructor(nodes: readonly NodeSpec[], stores: readonly StoreSpec[], subtopologies: readonly Subtopology[], globalStores: readonly GlobalStoreSpec[] = []) {
+    this.globalStores = Object.freeze([...globalStores])
     this.nodesByName = new Map(nodes.map((n) => [n.name, Object.freeze(n)]))
     const children = new Map<string, string[]>(nodes.map((n) => [n.name, []]))
     for (const node of nodes) {

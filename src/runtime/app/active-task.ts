@@ -19,6 +19,7 @@ import { StreamfoldError } from '../../errors'
 import type { Logger } from '../../logger'
 import type { StateMemory } from '../../state/memory-budget'
 import { TaskStores } from '../../state/task-stores'
+import type { GlobalStoreLookup } from '../task/task-context'
 import type { StoreSpec } from '../../state/store-spec'
 import type { Subtopology, Topology } from '../../topology/topology'
 import type { BrokerRecord, PartitionReader, TopicPartition, TopicPartitionOffset } from '../broker/broker'
@@ -45,6 +46,8 @@ export interface ActiveTaskOptions {
   readonly dedup?: { readonly retentionMs: number; readonly by: Readonly<Record<string, DedupIdExtractor>> }
   /** The app's state memory (record-cache pool, LevelDB sizes per task); default: the process-wide one. */
   readonly memory?: StateMemory
+  /** The app's global stores, readable by every processor. */
+  readonly globalStores?: GlobalStoreLookup
 }
 
 type Phase = 'restoring' | 'running' | 'closed'
@@ -264,6 +267,7 @@ export class ActiveTask {
       wallClock: options.wallClock,
       stores: (name) => this.stores.store(name),
       caching: (name) => this.stores.caching(name),
+      globalStores: options.globalStores,
       errorHandlers: options.errorHandlers,
       logger: options.logger,
     })

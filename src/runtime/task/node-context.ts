@@ -120,6 +120,7 @@ export class NodeContext<KOut, VOut> implements ProcessorContext<KOut, VOut>, In
 
   getStateStore<S = unknown>(name: string): S {
     if (!this.storeNames.includes(name)) {
+      if (this.task.globalStores?.has(name) === true) return this.task.globalStores.store(name) as S
       throw new ProcessingError(
         'UNKNOWN_STATE_STORE',
         `Processor "${this.nodeName}" asked for state store "${name}", which is not connected to it (connected: ${this.storeNames.join(', ') || 'none'})`,

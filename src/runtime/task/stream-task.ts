@@ -14,7 +14,7 @@ import type { RuntimeNode } from './runtime-node'
 import { SinkNode } from './sink-node'
 import { SourceNode } from './source-node'
 import { safeReason } from './source-node'
-import { TaskContext, type StoreLookup } from './task-context'
+import { TaskContext, type GlobalStoreLookup, type StoreLookup } from './task-context'
 import { resolveTopicName } from '../../topology/internal-topic-name'
 
 export interface StreamTaskOptions {
@@ -28,6 +28,8 @@ export interface StreamTaskOptions {
   readonly stores?: StoreLookup
   /** Whether a store has a record cache, so its aggregation forwards at flush; default: none. */
   readonly caching?: (storeName: string) => boolean
+  /** The app's global stores, readable by every processor. */
+  readonly globalStores?: GlobalStoreLookup
   readonly errorHandlers?: RecordErrorHandlers
   /** Child logger for this task; default: silent. */
   readonly logger?: Logger
@@ -70,6 +72,7 @@ export class StreamTask {
       options.stores ?? noStores,
       (options.logger ?? silentLogger()).child({ taskId: this.id }),
       options.caching,
+      options.globalStores,
     )
     this.ctx.processingError = (error) => this.onProcessingError(error, undefined)
     this.instantiate(options.topology, options.subtopology, options.partition)

@@ -7,6 +7,12 @@ import type { PunctuationQueue } from './punctuation-queue'
 /** Looks up a task's state stores by name; the state layer provides it. */
 export type StoreLookup = (name: string) => unknown
 
+/** The app's global stores (GlobalKTable), which every task reads without being connected to them. */
+export interface GlobalStoreLookup {
+  has(name: string): boolean
+  store(name: string): unknown
+}
+
 /**
  * The mutable per-task state that nodes and processor contexts share: what is being processed
  * right now (for record metadata and error coordinates), the task's clocks and punctuators.
@@ -44,6 +50,7 @@ export class TaskContext {
     readonly logger: Logger,
     /** Whether a store has a record cache (its aggregation forwards at flush); default none. */
     readonly caching: (storeName: string) => boolean = () => false,
+    readonly globalStores: GlobalStoreLookup | undefined = undefined,
   ) {}
 
   recordDropped(reason: DropReason, node: string, detail: string): void {

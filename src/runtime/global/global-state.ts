@@ -1,0 +1,186 @@
+/**
+ * The app's global stores (GlobalKTable): each holds every partition of its topic, in one
+ * database outside any task (task id `global`). The topic is the store's changelog: records are
+ * applied as they are read, a null value deleting the key, and the next offset to read per
+ * partition is committed in the same LevelDB batch as the state, so a restart resumes exactly
+ * where the last batch ended (Kafka Streams keeps a checkpoint file beside the store instead).
+ *
+ * `catchUp()` reads every partition to its current end: the app awaits it once before any task
+ * processes (so joins see the whole table, as Kafka Streams bootstraps global stores first), then
+ * keeps calling it in the background while it runs. Tasks read the stores between batches; the
+ * event loop never interleaves a batch with a task's processing.
+ */
+import { ProcessingError, StreamfoldError } from '../../errors'
+import { type Logger, silentLogger } from '../../logger'
+import type { ValueAndTimestamp } from '../../processors/stateful/value-and-timestamp'
+import type { KeyValueStore } from '../../state/key-value-store'
+import type { StateMemory } from '../../state/memory-budget'
+import { TaskStores } from '../../state/task-stores'
+import type { GlobalStoreSpec } from '../../topology/global-store-spec'
+import type { BrokerRecord, IsolationLevel, PartitionReader, TopicPartitionOffset } from '../broker/broker'
+import { safeReason } from '../task/source-node'
+import type { RecordErrorHandlers } from '../task/record-error-handlers'
+import type { GlobalStoreLookup } from '../task/task-context'
+import { readOnlyKeyValueStore } from './read-only-store'
+
+export const GLOBAL_TASK_ID = 'global'
+
+export interface GlobalStateOptions {
+  readonly applicationId: string
+  readonly specs: readonly GlobalStoreSpec[]
+  /** Absent: in memory (the test driver). */
+  readonly stateDir?: string
+  readonly memory?: StateMemory
+  readonly logger?: Logger
+  /** Malformed records of a global topic go to the app's deserialization handler. */
+  readonly errorHandlers: RecordErrorHandlers
+}
+
+export interface CatchUpSource {
+  readonly reader: Pick<PartitionReader, 'readToEnd'>
+  /** Partition count of each global topic. */
+  readonly partitions: ReadonlyMap<string, number>
+  readonly isolationLevel: IsolationLevel
+}
+
+export class GlobalState implements GlobalStoreLookup {
+  private readonly bySpecTopic: ReadonlyMap<string, GlobalStoreSpec>
+  private readonly views = new Map<string, unknown>()
+  private readonly logger: Logger
+
+  private constructor(
+    private readonly options: GlobalStateOptions,
+    private readonly stores: TaskStores,
+  ) {
+    this.bySpecTopic = new Map(options.specs.map((s) => [s.topic, s]))
+    this.logger = (options.logger ?? silentLogger()).child({ taskId: GLOBAL_TASK_ID })
+  }
+
+  static async open(options: GlobalStateOptions): Promise<GlobalState> {
+    const stores = await TaskStores.open(storesOptions(options))
+    return new GlobalState(options, stores)
+  }
+
+  static openInMemory(options: Omit<GlobalStateOptions, 'stateDir'>): GlobalState {
+    return new GlobalState(options, TaskStores.openInMemory(storesOptions(options)))
+  }
+
+  get topics(): string[] {
+    return [...this.bySpecTopic.keys()]
+  }
+
+  has(name: string): boolean {
+    return this.options.specs.some((s) => s.store.name === name)
+  }
+
+  /** A read-only view of the store: only its topic writes it. */
+  store(name: string): unknown {
+    let view = this.views.get(name)
+    if (view === undefined) {
+      view = readOnlyKeyValueStore(this.stores.getKeyValueStore(name))
+      this.views.set(name, view)
+    }
+    return view
+  }
+
+  /** The next offset to read of a global topic's partition (0 before anything was applied). */
+  nextOffset(topic: string, partition: number): number {
+    return this.stores.dedup.appliedOffset(topic, partition) ?? 0
+  }
+
+  /**
+   * Reads every partition from where the store left off to its current end, committing after
+   * each batch. Resolves to the number of records applied.
+   */
+  async catchUp(source: CatchUpSource): Promise<number> {
+    let applied = 0
+    for (const topic of this.topics) {
+      const count = source.partitions.get(topic)
+      if (count === undefined) throw new StreamfoldError('TOPIC_NOT_FOUND', `global table topic ${topic} does not exist`, { topic })
+      for (let partition = 0; partition < count; partition++) {
+        await source.reader.readToEnd(
+          { topic, partition, offset: this.nextOffset(topic, partition) },
+          async (records) => {
+            if (records.length === 0) return
+            for (const record of records) this.apply(record)
+            applied += records.length
+            await this.commit({ topic, partition, offset: records[records.length - 1]!.offset + 1 })
+          },
+          { isolationLevel: source.isolationLevel },
+        )
+      }
+    }
+    return applied
+  }
+
+  /**
+   * Applies one record of a global topic, synchronously. A record with a null key is skipped
+   * with a warning, as Kafka Streams does; one that cannot be deserialized goes to the app's
+   * deserialization handler ('fail' throws, 'continue' skips it).
+   */
+  apply(record: BrokerRecord): void {
+    const spec = this.bySpecTopic.get(record.topic)
+    if (spec === undefined) throw new StreamfoldError('ILLEGAL_STATE', `no global store reads topic ${record.topic}`, { topic: record.topic })
+    if (record.key === null) {
+      this.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset }, 'Skipped a global table record with a null key')
+      return
+    }
+    const store = this.stores.getKeyValueStore<unknown, ValueAndTimestamp<unknown>>(spec.store.name)
+    let key: unknown
+    let value: unknown
+    try {
+      key = decode(spec, 'key', record, record.key)
+      value = record.value === null ? null : decode(spec, 'value', record, record.value)
+    } catch (error) {
+      if (!(error instanceof ProcessingError)) throw error
+      if (this.options.errorHandlers.deserialization(error, record) === 'fail') throw error
+      return
+    }
+    store.put(key, value === null ? null : { value, timestamp: record.timestamp })
+  }
+
+  /** Commits what was applied, with the next offset to read of the partition it came from. */
+  async commit(next: TopicPartitionOffset): Promise<void> {
+    this.stores.prepareCommit([])
+    await this.stores.commit({ appliedOffsets: [next] })
+  }
+
+  /** The test driver's synchronous commit (in-memory stores only). */
+  commitInMemory(next: TopicPartitionOffset): void {
+    this.stores.prepareCommit([])
+    this.stores.commitInMemory({ appliedOffsets: [next] })
+  }
+
+  /** Writes applied records that were not committed yet (the test driver) and closes the database. */
+  async close(): Promise<void> {
+    await this.stores.close()
+  }
+}
+
+function storesOptions(options: Omit<GlobalStateOptions, 'stateDir'> & { readonly stateDir?: string }) {
+  return {
+    applicationId: options.applicationId,
+    taskId: GLOBAL_TASK_ID,
+    stateDir: options.stateDir,
+    changelogPartition: 0,
+    stores: options.specs.map((s) => s.store),
+    logger: options.logger,
+    memory: options.memory,
+  }
+}
+
+function decode(spec: GlobalStoreSpec, part: 'key' | 'value', record: BrokerRecord, bytes: Buffer): unknown {
+  const serde = part === 'key' ? spec.keyDeserializer : spec.valueDeserializer
+  try {
+    return serde.deserialize(bytes, record.topic)
+  } catch (error) {
+    throw new ProcessingError(
+      'DESERIALIZATION_FAILED',
+      `Could not deserialize the global table record ${part} (${bytes.length} bytes) with the ${serde.name ?? 'given'} serde: ${safeReason(error)}`,
+      { taskId: GLOBAL_TASK_ID, node: spec.sourceName, topic: record.topic, partition: record.partition, offset: record.offset, cause: error },
+    )
+  }
+}
+
+/** The typed store a GlobalKTable's join reads (for tests and the DSL). */
+export type GlobalTableStore<K, V> = KeyValueStore<K, ValueAndTimestamp<V>>
