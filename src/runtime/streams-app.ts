@@ -23,7 +23,7 @@ import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } 
 import { TaskManager } from './task-manager'
 import { RepartitionPurger, repartitionTopicsOf } from './repartition-purger'
 import { loggableError } from './app/loggable-error'
-import { GlobalState } from './global/global-state'
+import { GlobalState, globalErrorHandlers } from './global/global-state'
 import { GlobalUpdater } from './global/global-updater'
 
 const SUMMARY_INTERVAL_MS = 60_000
@@ -238,7 +238,7 @@ export class StreamsApp {
       stateDir: config.stateDir,
       memory: config.stateMemory,
       logger: this.logger,
-      errorHandlers: config.errorHandlers,
+      errorHandlers: globalErrorHandlers(config.errorHandlers, this.logger),
     })
     rt.globalReader = rt.broker!.broker.reader()
     const source = { reader: rt.globalReader, partitions, isolationLevel: exactlyOnce ? ('read_committed' as const) : ('read_uncommitted' as const) }

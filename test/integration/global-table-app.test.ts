@@ -4,10 +4,11 @@
  * first order is joined, follows updates while the app runs, and after a restart resumes from
  * the offsets stored with it instead of reading the topic again.
  */
-import { Serdes, StreamBuilder, StreamsApp, type Logger, type LogLevel } from 'streamfold'
+import { Serdes, StreamBuilder, StreamsApp, createErrorHandlers, type RecordErrorPolicy } from 'streamfold'
 import { createEmbeddedBroker, type EmbeddedBroker } from '../../src/runtime/broker/embedded/embedded-broker'
 import type { OutgoingRecord } from '../../src/runtime/broker/broker'
 import { caughtUp, produce, readTopic, tempDirs, waitFor, waitForState } from './support/app-test-kit'
+import { captureLogs } from '../observability/support/log-capture'
 
 const tempDir = tempDirs()
 const str = Serdes.string()
@@ -19,21 +20,6 @@ function topology() {
     .join(customers, (_order, customerId) => customerId, (order, customerId, name) => `${order}:${customerId}:${name}`)
     .to('enriched', { key: str, value: str })
   return b.build()
-}
-
-/** Keeps the info lines the app logs (the global bootstrap reports how many records it read). */
-function recordingLogger(lines: Array<{ msg: string; fields: Record<string, unknown> }>): Logger {
-  const logger: Logger = {
-    trace: () => undefined,
-    debug: () => undefined,
-    info: (fields, msg) => void lines.push({ msg: msg ?? '', fields: fields as Record<string, unknown> }),
-    warn: () => undefined,
-    error: () => undefined,
-    fatal: () => undefined,
-    child: () => logger,
-    isLevelEnabled: (level: LogLevel) => level === 'info',
-  }
-  return logger
 }
 
 const customer = (id: string, name: string): OutgoingRecord => ({ topic: 'customers', key: Buffer.from(id), value: Buffer.from(name), timestamp: 1, headers: [] })
@@ -58,12 +44,13 @@ describe.each(['at_least_once', 'exactly_once'] as const)('GlobalKTable join on 
   it('joins every order with the whole table, follows updates, and resumes from its stored offsets after a restart', async () => {
     const ids = Array.from({ length: 40 }, (_, i) => `c${i}`)
     await produce(broker, ids.map((id) => customer(id, `name-${id}`)))
-    const lines: Array<{ msg: string; fields: Record<string, unknown> }> = []
-    const config = { applicationId: `global-${guarantee}`, broker: { instance: broker }, stateDir: tempDir(), logger: recordingLogger(lines), processingGuarantee: guarantee, commitIntervalMs: 50 }
+    const logs = captureLogs('info')
+    const bootstrapped = () => logs.lines.filter((l) => l.msg === 'global stores are up to date').map((l) => l.records)
+    const config = { applicationId: `global-${guarantee}`, broker: { instance: broker }, stateDir: tempDir(), logger: logs.logger, processingGuarantee: guarantee, commitIntervalMs: 50 }
     const app = new StreamsApp(topology(), config)
     await app.start()
     // Bootstrapped before the app joined the group: all 40 rows, from all 4 partitions.
-    expect(lines.find((l) => l.msg === 'global stores are up to date')?.fields.records).toBe(40)
+    expect(bootstrapped()).toEqual([40])
     await waitForState(app, 'RUNNING')
     await produce(broker, ids.map((id, i) => order(`o${i}`, id)))
     await waitFor(async () => (await values(broker)).length === 40, 15_000, 'first joins')
@@ -80,10 +67,9 @@ describe.each(['at_least_once', 'exactly_once'] as const)('GlobalKTable join on 
 
     // While the app is down: one new customer. The restart reads only that record.
     await produce(broker, [customer('c99', 'late')])
-    lines.length = 0
     const again = new StreamsApp(topology(), config)
     await again.start()
-    expect(lines.find((l) => l.msg === 'global stores are up to date')?.fields.records).toBe(1)
+    expect(bootstrapped()).toEqual([40, 1])
     await waitForState(again, 'RUNNING')
     await produce(broker, [order('after', 'c99'), order('after2', 'c5')])
     await waitFor(async () => (await values(broker)).includes('after2:c5:name-c5') && (await values(broker)).includes('after:c99:late'), 15_000, 'joins after restart')
@@ -94,8 +80,41 @@ describe.each(['at_least_once', 'exactly_once'] as const)('GlobalKTable join on 
     const b = new StreamBuilder()
     const missing = b.globalTable('nope', { key: str, value: str })
     b.stream('orders', { key: str, value: str }).join(missing, (_k, v) => v, (_k, v, t) => `${v}${t}`).to('enriched', { key: str, value: str })
-    const app = new StreamsApp(b.build(), { applicationId: `missing-${guarantee}`, broker: { instance: broker }, stateDir: tempDir(), logger: recordingLogger([]), processingGuarantee: guarantee })
+    const app = new StreamsApp(b.build(), { applicationId: `missing-${guarantee}`, broker: { instance: broker }, stateDir: tempDir(), logger: captureLogs('info').logger, processingGuarantee: guarantee })
     await expect(app.start()).rejects.toThrow(/global table topics do not exist: nope/)
+    expect(app.state).toBe('ERROR')
+  })
+
+  /** A customer row whose value is not valid for the table's serde (a double needs 8 bytes). */
+  async function startWithMalformedRow(policy: RecordErrorPolicy) {
+    const b = new StreamBuilder()
+    const prices = b.globalTable('customers', { key: str, value: Serdes.double() })
+    b.stream('orders', { key: str, value: str }).join(prices, (_k, v) => v, (_k, v, price) => `${v}=${price}`).to('enriched', { key: str, value: str })
+    const good = (id: string, price: number): OutgoingRecord => ({ topic: 'customers', key: Buffer.from(id), value: Serdes.double().serialize(price, 'customers'), timestamp: 1, headers: [] })
+    await produce(broker, [good('a', 1), { ...customer('bad', 'xyz') }, good('b', 2)])
+    const logs = captureLogs('info')
+    const errorHandlers = createErrorHandlers({ deserialization: policy, deadLetterTopic: 'dlq', logger: logs.logger })
+    const app = new StreamsApp(b.build(), { applicationId: `malformed-${policy}-${guarantee}`, broker: { instance: broker }, stateDir: tempDir(), logger: logs.logger, processingGuarantee: guarantee, errorHandlers, commitIntervalMs: 50 })
+    return { app, logs }
+  }
+
+  it.each(['skip', 'deadLetter'] as const)('a malformed table record is skipped with a log line under %s, and the rest of the table joins', async (policy) => {
+    const { app, logs } = await startWithMalformedRow(policy)
+    await app.start()
+    await waitForState(app, 'RUNNING')
+    await produce(broker, [order('o1', 'a'), order('o2', 'b'), order('o3', 'bad')])
+    await waitFor(async () => (await values(broker)).length === 2, 15_000, 'joins')
+    await waitFor(() => caughtUp(broker.admin(), `malformed-${policy}-${guarantee}`, 'orders', 2), 15_000, 'orders committed')
+    expect(await app.close({ timeoutMs: 10_000 })).toBe(true)
+    expect(await values(broker)).toEqual(['a=1', 'b=2'])
+    const skipped = logs.lines.filter((l) => l.code === 'DESERIALIZATION_FAILED' && l.topic === 'customers')
+    expect(skipped).toHaveLength(1)
+    expect(skipped[0]!.offset).toBe(0)
+  })
+
+  it('a malformed table record under the fail policy stops the app before it joins the group', async () => {
+    const { app } = await startWithMalformedRow('fail')
+    await expect(app.start()).rejects.toThrow(/Could not deserialize the global table record value/)
     expect(app.state).toBe('ERROR')
   })
 })

@@ -43,6 +43,27 @@ export interface CatchUpSource {
   readonly isolationLevel: IsolationLevel
 }
 
+/**
+ * The deserialization handler global topics use: the app's, except that a 'deadLetter' policy
+ * skips with an error line instead. A dead letter could not be made atomic with the global store's
+ * own commit (it is outside the app's transaction and commit), and the record is not lost either
+ * way: it stays in the global topic.
+ */
+export function globalErrorHandlers(handlers: RecordErrorHandlers, logger: Logger): RecordErrorHandlers {
+  const policies = (handlers as { readonly policies?: { readonly deserialization?: string } }).policies
+  if (policies?.deserialization !== 'deadLetter') return handlers
+  return {
+    deserialization: (error) => {
+      logger.error(
+        { ...error.coordinates, code: error.code, reason: error.detail },
+        'skipped a malformed global table record: dead letters are not written for global topics',
+      )
+      return 'continue'
+    },
+    processing: (error, record) => handlers.processing(error, record),
+  }
+}
+
 export class GlobalState implements GlobalStoreLookup {
   private readonly bySpecTopic: ReadonlyMap<string, GlobalStoreSpec>
   private readonly views = new Map<string, unknown>()
