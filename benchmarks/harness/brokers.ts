@@ -11,7 +11,7 @@ import path from 'node:path'
 import type { Broker, BrokerRecord, GroupConsumer, BrokerProducer, TopicPartitionOffset } from '../../src/runtime/broker/broker'
 import { createEmbeddedBroker } from '../../src/runtime/broker/embedded/embedded-broker'
 import { KafkaBroker } from '../../src/runtime/broker/kafka/kafka-broker'
-import type { Dataset } from './data'
+import { tableRows, type Dataset } from './data'
 import type { RunParams } from './protocol'
 
 export const GROUP_TIMING = { sessionTimeoutMs: 3_000, heartbeatIntervalMs: 300 } as const
@@ -40,6 +40,8 @@ export interface SeedTopics {
   readonly partitions: number
   /** Other topics to create empty with the same partition count (sinks). */
   readonly others: readonly string[]
+  /** A compacted topic to fill with the join cases' table (one row per key). */
+  readonly table?: string
 }
 
 /** Writes the dataset to `input` of a new durable embedded broker in `dir` (key-partitioned). */
@@ -51,6 +53,11 @@ export async function seedEmbedded(dir: string, data: Dataset, topics: SeedTopic
     const producer = broker.producer()
     await producer.connect()
     await sendAll(producer, data, topics.input)
+    if (topics.table !== undefined) {
+      await broker.admin().ensureTopics([{ name: topics.table, partitions: topics.partitions, config: { 'cleanup.policy': 'compact' } }])
+      for (const row of tableRows(data)) producer.send({ topic: topics.table, key: row.key, value: row.value, timestamp: row.timestamp, headers: [] })
+      await producer.flush()
+    }
     await producer.close()
   } finally {
     await broker.close()

@@ -66,6 +66,14 @@ export function dataset(spec: DataSpec): Dataset {
   }
 }
 
+/**
+ * The join cases' table: one row per key (`user-<i>` for every i below `keys`), values from the
+ * same pool, all timestamped before the first stream record.
+ */
+export function tableRows(data: Dataset): Array<{ key: Buffer; value: Buffer; timestamp: number }> {
+  return data.keyBuffers.map((key, i) => ({ key, value: data.values[(i * 7) % VALUE_POOL]!, timestamp: BASE_TIME - 1 }))
+}
+
 /** Bytes of key + value over the whole dataset, for MB/s. */
 export function datasetBytes(data: Dataset): number {
   let bytes = 0

@@ -7,6 +7,9 @@
  *   the toUpperCase, the value encoded back; the key's input bytes reused, as streamfold's sink does;
  * - `tight`: poll(1000), getSync reads through a per-poll map, ONE batched LevelDB write and
  *   the poll's records produced per poll; no changelog, no transactions;
+ * - `join`: the join cases' hand-written loop: the table topic read into a LevelDB first (outside
+ *   the window, as the app's global table is read before it joins the group), then per record a
+ *   `getSync` of the key, key and values decoded as UTF-8, the joiner, the value encoded back;
  * - `naive`: what most people write first: batches of 32 (KafkaJS' eachBatch default),
  *   `await db.get` / `await db.put` per record, one awaited send (flush) and offset commit per batch.
  * `tight` with `params.eos` is the ceiling of streamfold's count with exactly_once (ceiling-commit.ts):
@@ -27,11 +30,12 @@ import { GROUP_TIMING, openBroker } from '../harness/brokers'
 import { dataset, datasetBytes } from '../harness/data'
 import { startCpuWindow, startProfile } from '../harness/profiler'
 import { printResult, throughput, type RunParams } from '../harness/protocol'
-import { COUNT_STORE, statelessFilter, statelessMapValue } from '../harness/topologies'
+import { COUNT_STORE, joinValues, statelessFilter, statelessMapValue } from '../harness/topologies'
+import type { Broker } from '../../src/runtime/broker/broker'
 import { CeilingCommits } from './ceiling-commit'
 import { type CountChange, encodeCount, HandCounts } from './hand-counts'
 
-type Loop = 'pipe' | 'serde' | 'tight' | 'naive'
+type Loop = 'pipe' | 'serde' | 'tight' | 'naive' | 'join'
 
 export async function run(params: RunParams): Promise<void> {
   const loop = params.loop as Loop
@@ -45,9 +49,10 @@ export async function run(params: RunParams): Promise<void> {
   const output = params.outputTopic!
   const changelogTopic = `${String(params.applicationId)}-${COUNT_STORE}-changelog`
   const broker = await openBroker(params)
-  const stateful = loop === 'tight' || loop === 'naive'
+  const stateful = loop === 'tight' || loop === 'naive' || loop === 'join'
   const db = stateful ? new ClassicLevel<string, Buffer>(path.join(params.workDir, 'db'), { keyEncoding: 'utf8', valueEncoding: 'buffer' }) : undefined
   await db?.open()
+  if (loop === 'join') await loadTable(broker, String(params.tableTopic), params.partitions ?? 16, db!)
   const counts = loop === 'tight' ? new HandCounts(db!, changelog) : undefined
   if (changelog) await broker.admin().ensureTopics([{ name: changelogTopic, partitions: params.partitions ?? 16, config: { 'cleanup.policy': 'compact' } }])
   const consumer = broker.consumer({ groupId: String(params.applicationId), autoOffsetReset: 'earliest', ...GROUP_TIMING })
@@ -98,6 +103,13 @@ export async function run(params: RunParams): Promise<void> {
         if (!statelessFilter(key, value)) continue
         producer.send({ topic: output, key: r.key, value: Buffer.from(statelessMapValue(key, value), 'utf8'), timestamp: r.timestamp, headers: r.headers })
       }
+    } else if (loop === 'join') {
+      for (const r of batch) {
+        const key = r.key!.toString('utf8')
+        const row = db!.getSync(key)
+        const value = joinValues(key, r.value!.toString('utf8'), row === undefined ? null : row.toString('utf8'))
+        producer.send({ topic: output, key: r.key, value: Buffer.from(value, 'utf8'), timestamp: r.timestamp, headers: r.headers })
+      }
     } else if (loop === 'tight') {
       for (const r of batch) {
         const n = counts!.increment(stateKey(r), r.partition)
@@ -135,4 +147,17 @@ export async function run(params: RunParams): Promise<void> {
   printResult(throughput(limit, bytes, ms, { loop, broker: broker.kind, changelog, eos, tailMs: Math.round(end - lastRecordAt), ...shares }))
   await db?.close()
   await Promise.race([broker.close(), new Promise((r) => setTimeout(r, 3_000))])
+}
+
+/** Reads every partition of the table topic into `db`, one batch per read batch. */
+async function loadTable(broker: Broker, topic: string, partitions: number, db: ClassicLevel<string, Buffer>): Promise<void> {
+  const reader = broker.reader()
+  for (let partition = 0; partition < partitions; partition++) {
+    await reader.readToEnd({ topic, partition, offset: 0 }, async (records) => {
+      const batch = db.batch()
+      for (const r of records) batch.put(r.key!.toString('utf8'), r.value!)
+      await batch.write()
+    })
+  }
+  await reader.close()
 }

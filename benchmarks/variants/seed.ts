@@ -26,6 +26,7 @@ export async function run(params: RunParams): Promise<void> {
       input: params.inputTopic!,
       partitions: params.partitions!,
       others: (params.otherTopics as string[] | undefined) ?? [],
+      table: params.tableTopic as string | undefined,
     })
   }
   const seconds = (performance.now() - started) / 1000

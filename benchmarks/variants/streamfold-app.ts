@@ -23,7 +23,8 @@ export async function run(params: RunParams): Promise<void> {
   const observer = observe(broker)
   const output = params.outputTopic!
   const caching = params.caching !== false
-  const app = new StreamsApp(buildTopology(topologyName, params.inputTopic!, output, { caching }), {
+  const tableTopic = params.tableTopic as string | undefined
+  const app = new StreamsApp(buildTopology(topologyName, params.inputTopic!, output, { caching, tableTopic }), {
     applicationId: String(params.applicationId),
     broker: { instance: broker },
     stateDir: path.join(params.workDir, 'state'),
