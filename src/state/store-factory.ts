@@ -14,6 +14,7 @@ import { TimedBytesStore } from './timed-bytes-store'
 import { TypedKeyValueStore } from './typed-key-value-store'
 import { TypedSessionStore } from './typed-session-store'
 import { TypedWindowStore } from './typed-window-store'
+import { duplicateWindowStore } from './duplicate-window-store'
 
 /** One store of one task, as TaskStores holds it. */
 export interface StoreInstance {
@@ -55,6 +56,7 @@ export function createStore(spec: StoreSpec, context: StoreContext): StoreInstan
       return { name: spec.name, engine, changelogTopic, facade: new TypedKeyValueStore({ core, ...common }) }
     }
     case 'window': {
+      if (spec.retainDuplicates) return duplicateWindowStore(spec, core, common, changelogTopic)
       const engine = new TimedBytesStore({ core, retentionMs: spec.retentionMs, arity: 1 })
       const facade = new TypedWindowStore({ engine, windowSizeMs: spec.windowSizeMs, ...common })
       return { name: spec.name, engine, changelogTopic, facade }

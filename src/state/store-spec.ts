@@ -39,6 +39,12 @@ export interface WindowStoreSpec<K, V> extends StoreSpecBase<K, V> {
   readonly windowSizeMs: number
   /** How long windows are kept, in stream time; at least the window size plus grace. */
   readonly retentionMs: number
+  /**
+   * Keep every put instead of one value per key and time (Kafka Streams' retainDuplicates, what
+   * stream-stream joins use): puts never overwrite, a null put does nothing, and fetches return
+   * every value (duplicate-window-store.ts).
+   */
+  readonly retainDuplicates: boolean
 }
 
 export interface SessionStoreSpec<K, V> extends StoreSpecBase<K, V> {
@@ -74,12 +80,12 @@ export function keyValueStoreSpec<K, V>(options: StoreOptions<K, V>): KeyValueSt
 }
 
 export function windowStoreSpec<K, V>(
-  options: StoreOptions<K, V> & { readonly windowSizeMs: number; readonly retentionMs: number },
+  options: StoreOptions<K, V> & { readonly windowSizeMs: number; readonly retentionMs: number; readonly retainDuplicates?: boolean },
 ): WindowStoreSpec<K, V> {
   const { windowSizeMs, retentionMs } = options
   assertDuration(options.name, 'windowSizeMs', windowSizeMs, 1)
   assertDuration(options.name, 'retentionMs', retentionMs, windowSizeMs)
-  return Object.freeze({ kind: 'window', ...base(options), windowSizeMs, retentionMs })
+  return Object.freeze({ kind: 'window', ...base(options), windowSizeMs, retentionMs, retainDuplicates: options.retainDuplicates ?? false })
 }
 
 export function sessionStoreSpec<K, V>(options: StoreOptions<K, V> & { readonly retentionMs: number }): SessionStoreSpec<K, V> {

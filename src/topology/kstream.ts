@@ -15,7 +15,8 @@ import { BranchedKStream } from './branched-kstream'
 import type { DslContext, NamedOptions } from './dsl-context'
 import type { StreamPartitioner, TopicNameExtractor } from './node-spec'
 import { streamTableJoin, type StreamTableJoinOptions } from './stream-table-join'
-import { streamStreamJoin, type JoinWindowsLike, type StreamStreamJoinOptions } from './stream-stream-join'
+import { streamStreamJoin, type StreamStreamJoinOptions } from './stream-stream-join'
+import { JoinWindows } from './windows'
 import type { ValueJoiner } from './value-joiner'
 import { GlobalKTable } from './global-ktable'
 import { globalTableJoinProcessor } from '../processors/stateful/global-table-join-processor'
@@ -122,40 +123,40 @@ export class KStream<K, V> {
    * whose keys match and whose timestamps are within the windows are joined.
    */
   join<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT, VR>, options?: StreamTableJoinOptions): KStream<K, VR>
-  join<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V, VO, VR>, windows: JoinWindowsLike, options?: StreamStreamJoinOptions): KStream<K, VR>
+  join<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V, VO, VR>, windows: JoinWindows, options?: StreamStreamJoinOptions): KStream<K, VR>
   /** With a GlobalKTable: `keySelector` picks the table key to look up for each stream record. */
   join<GK, GV, VR>(globalTable: GlobalKTable<GK, GV>, keySelector: GlobalKeySelector<K, V, GK>, joiner: ValueJoiner<K, V, GV, VR>, options?: NamedOptions): KStream<K, VR>
   join<VO, VR>(
     other: KTable<K, VO> | KStream<K, VO> | GlobalKTable<unknown, VO>,
     joinerOrSelector: ValueJoiner<K, V, VO, VR> | GlobalKeySelector<K, V, unknown>,
-    windowsOrOptions?: JoinWindowsLike | StreamTableJoinOptions | ValueJoiner<K, V, VO, VR>,
+    windowsOrOptions?: JoinWindows | StreamTableJoinOptions | ValueJoiner<K, V, VO, VR>,
     options?: StreamStreamJoinOptions,
   ): KStream<K, VR> {
     if (other instanceof GlobalKTable) return this.joinGlobal(false, other, joinerOrSelector as GlobalKeySelector<K, V, unknown>, windowsOrOptions as ValueJoiner<K, V, VO | null, VR>, options)
     const joiner = joinerOrSelector as ValueJoiner<K, V | null, VO | null, VR>
-    return this.joinWith('inner', other, joiner, windowsOrOptions as JoinWindowsLike | StreamTableJoinOptions | undefined, options)
+    return this.joinWith('inner', other, joiner, windowsOrOptions as JoinWindows | StreamTableJoinOptions | undefined, options)
   }
 
   /** As join, but a stream record without a match is joined with null (after its window closes, for a KStream). */
   leftJoin<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT | null, VR>, options?: StreamTableJoinOptions): KStream<K, VR>
-  leftJoin<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V, VO | null, VR>, windows: JoinWindowsLike, options?: StreamStreamJoinOptions): KStream<K, VR>
+  leftJoin<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V, VO | null, VR>, windows: JoinWindows, options?: StreamStreamJoinOptions): KStream<K, VR>
   leftJoin<GK, GV, VR>(globalTable: GlobalKTable<GK, GV>, keySelector: GlobalKeySelector<K, V, GK>, joiner: ValueJoiner<K, V, GV | null, VR>, options?: NamedOptions): KStream<K, VR>
   leftJoin<VO, VR>(
     other: KTable<K, VO> | KStream<K, VO> | GlobalKTable<unknown, VO>,
     joinerOrSelector: ValueJoiner<K, V, VO | null, VR> | GlobalKeySelector<K, V, unknown>,
-    windowsOrOptions?: JoinWindowsLike | StreamTableJoinOptions | ValueJoiner<K, V, VO | null, VR>,
+    windowsOrOptions?: JoinWindows | StreamTableJoinOptions | ValueJoiner<K, V, VO | null, VR>,
     options?: StreamStreamJoinOptions,
   ): KStream<K, VR> {
     if (other instanceof GlobalKTable) return this.joinGlobal(true, other, joinerOrSelector as GlobalKeySelector<K, V, unknown>, windowsOrOptions as ValueJoiner<K, V, VO | null, VR>, options)
     const joiner = joinerOrSelector as ValueJoiner<K, V | null, VO | null, VR>
-    return this.joinWith('left', other, joiner, windowsOrOptions as JoinWindowsLike | StreamTableJoinOptions | undefined, options)
+    return this.joinWith('left', other, joiner, windowsOrOptions as JoinWindows | StreamTableJoinOptions | undefined, options)
   }
 
   /** Windowed join of two streams that also emits each side's unmatched records, joined with null, once their window closes. */
   outerJoin<VO, VR>(
     other: KStream<K, VO>,
     joiner: ValueJoiner<K, V | null, VO | null, VR>,
-    windows: JoinWindowsLike,
+    windows: JoinWindows,
     options?: StreamStreamJoinOptions,
   ): KStream<K, VR> {
     return this.joinWith('outer', other, joiner, windows, options)
@@ -234,7 +235,7 @@ export class KStream<K, V> {
     kind: 'inner' | 'left' | 'outer',
     other: KTable<K, VO> | KStream<K, VO>,
     joiner: ValueJoiner<K, V | null, VO | null, VR>,
-    windowsOrOptions: JoinWindowsLike | StreamTableJoinOptions | undefined,
+    windowsOrOptions: JoinWindows | StreamTableJoinOptions | undefined,
     options: StreamStreamJoinOptions | undefined,
   ): KStream<K, VR> {
     if (other instanceof KTable) {
@@ -242,7 +243,7 @@ export class KStream<K, V> {
       const joined = streamTableJoin(this.dsl, this.info, other, joiner as ValueJoiner<K, V, VO | null, VR>, kind, windowsOrOptions as StreamTableJoinOptions | undefined)
       return new KStream<K, VR>(this.dsl, joined)
     }
-    if (windowsOrOptions === undefined || !('beforeMs' in windowsOrOptions)) {
+    if (!(windowsOrOptions instanceof JoinWindows)) {
       throw new TopologyError('TOPOLOGY_INVALID', `a KStream-KStream ${kind} join needs JoinWindows as its third argument`)
     }
     return new KStream<K, VR>(this.dsl, streamStreamJoin(this.dsl, this.info, other.info, joiner, windowsOrOptions, kind, options))

@@ -90,3 +90,57 @@ function nonNegative(what: string, ms: number): void {
     throw new StreamfoldError('CONFIG_INVALID', `${what} must be a whole number of milliseconds >= 0, got ${ms}`)
   }
 }
+
+/**
+ * Windows of a KStream-KStream join (Kafka Streams' JoinWindows): a record at time t joins the
+ * other stream's records of the same key with timestamps in [t - before, t + after]; seen from the
+ * other stream the window is mirrored ([t - after, t + before]). Records later than the grace
+ * period (stream time > t + after + grace, mirrored for the other side) are dropped, and a left or
+ * outer join emits a record without a match only once that time has passed.
+ */
+export class JoinWindows {
+  private constructor(
+    readonly beforeMs: number,
+    readonly afterMs: number,
+    readonly graceMs: number,
+  ) {
+    // One of before/after may be negative (a window shifted to one side), never the whole window.
+    if (beforeMs + afterMs < 0) {
+      throw new StreamfoldError('CONFIG_INVALID', `JoinWindows before + after must not be negative, got ${beforeMs} + ${afterMs}`)
+    }
+  }
+
+  /** Records within `timeDifferenceMs` of each other join; no grace: later records are dropped. */
+  static ofTimeDifferenceWithNoGrace(timeDifferenceMs: number): JoinWindows {
+    return JoinWindows.ofTimeDifferenceAndGrace(timeDifferenceMs, 0)
+  }
+
+  static ofTimeDifferenceAndGrace(timeDifferenceMs: number, graceMs: number): JoinWindows {
+    nonNegative('JoinWindows time difference', timeDifferenceMs)
+    nonNegative('JoinWindows grace', graceMs)
+    return new JoinWindows(timeDifferenceMs, timeDifferenceMs, graceMs)
+  }
+
+  /** How far before a record the other stream's records may be (may be negative if after covers it). */
+  before(timeDifferenceMs: number): JoinWindows {
+    wholeMs('JoinWindows before', timeDifferenceMs)
+    return new JoinWindows(timeDifferenceMs, this.afterMs, this.graceMs)
+  }
+
+  /** How far after a record the other stream's records may be (may be negative if before covers it). */
+  after(timeDifferenceMs: number): JoinWindows {
+    wholeMs('JoinWindows after', timeDifferenceMs)
+    return new JoinWindows(this.beforeMs, timeDifferenceMs, this.graceMs)
+  }
+
+  /** The window's length, before + after (Kafka's size()). */
+  get sizeMs(): number {
+    return this.beforeMs + this.afterMs
+  }
+}
+
+function wholeMs(what: string, ms: number): void {
+  if (!Number.isSafeInteger(ms)) {
+    throw new StreamfoldError('CONFIG_INVALID', `${what} must be a whole number of milliseconds, got ${ms}`)
+  }
+}

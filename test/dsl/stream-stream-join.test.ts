@@ -1,0 +1,251 @@
+/**
+ * KStream-KStream windowed joins on the TopologyTestDriver. Input sequences and expectations
+ * follow Kafka Streams' documented semantics and its own tests (KStreamKStreamJoinTest,
+ * KStreamKStreamLeftJoinTest, KStreamKStreamOuterJoinTest); timestamps are explicit everywhere.
+ */
+import { JoinWindows, Serdes, StreamBuilder, type KStream, type Topology } from 'streamfold'
+import { TopologyTestDriver, type TestInputTopic } from 'streamfold/testing'
+import { createEmbeddedBroker } from '../../src/runtime/broker/embedded/embedded-broker'
+import { planTopics } from '../../src/runtime/app/topic-plan'
+
+const str = Serdes.string()
+const joined = (_k: string, v: string | null, o: string | null): string => `${v}+${o}`
+
+type Kind = 'join' | 'leftJoin' | 'outerJoin'
+
+interface Run {
+  readonly left: TestInputTopic<string, string>
+  readonly right: TestInputTopic<string, string>
+  /** Output since the last call, as [key, value, timestamp]. */
+  read(): [string | null, string, number][]
+  readonly driver: TopologyTestDriver
+}
+
+function joinTopology(kind: Kind, windows: JoinWindows, name?: string): Topology {
+  const b = new StreamBuilder()
+  const left = b.stream('left', { key: str, value: str })
+  const right = b.stream('right', { key: str, value: str })
+  const out: KStream<string, string> =
+    kind === 'outerJoin'
+      ? left.outerJoin(right, joined, windows, { name })
+      : kind === 'leftJoin'
+        ? left.leftJoin(right, joined, windows, { name })
+        : left.join(right, joined, windows, { name })
+  out.to('out', { key: str, value: str })
+  return b.build()
+}
+
+function withJoin(kind: Kind, windows: JoinWindows, fn: (run: Run) => void): void {
+  const driver = new TopologyTestDriver(joinTopology(kind, windows, 'j'), { initialWallClockTimeMs: 0 })
+  try {
+    const out = driver.createOutputTopic('out', str, str)
+    fn({
+      driver,
+      left: driver.createInputTopic('left', str, str),
+      right: driver.createInputTopic('right', str, str),
+      read: () => out.readRecordsToList().map((r) => [r.key, r.value!, r.timestamp]),
+    })
+  } finally {
+    driver.close()
+  }
+}
+
+describe('JoinWindows', () => {
+  test('validates like Kafka Streams: no negative difference or grace, before + after >= 0', () => {
+    const w = JoinWindows.ofTimeDifferenceAndGrace(100, 10)
+    expect([w.beforeMs, w.afterMs, w.graceMs, w.sizeMs]).toEqual([100, 100, 10, 200])
+    expect(JoinWindows.ofTimeDifferenceWithNoGrace(0).graceMs).toBe(0)
+    const shifted = JoinWindows.ofTimeDifferenceWithNoGrace(100).before(-50)
+    expect([shifted.beforeMs, shifted.afterMs]).toEqual([-50, 100])
+    expect(JoinWindows.ofTimeDifferenceWithNoGrace(100).after(0).afterMs).toBe(0)
+    expect(() => JoinWindows.ofTimeDifferenceWithNoGrace(-1)).toThrow(/time difference/)
+    expect(() => JoinWindows.ofTimeDifferenceAndGrace(10, -1)).toThrow(/grace/)
+    expect(() => JoinWindows.ofTimeDifferenceWithNoGrace(100).before(-101)).toThrow(/before \+ after/)
+    expect(() => JoinWindows.ofTimeDifferenceWithNoGrace(100).after(1.5)).toThrow(/whole number/)
+  })
+
+  test('a KStream-KStream join without JoinWindows is refused', () => {
+    const b = new StreamBuilder()
+    const left = b.stream('left', { key: str, value: str })
+    const right = b.stream('right', { key: str, value: str })
+    expect(() => left.join(right, joined, { beforeMs: 1, afterMs: 1, graceMs: 0 } as unknown as JoinWindows)).toThrow(/needs JoinWindows/)
+  })
+})
+
+describe('inner join', () => {
+  test('joins records of the same key within the window, timestamped with the later one (Kafka testJoin)', () => {
+    withJoin('join', JoinWindows.ofTimeDifferenceWithNoGrace(100), ({ left, right, read }) => {
+      left.pipeInput('0', 'A0', 0)
+      left.pipeInput('1', 'A1', 0)
+      expect(read()).toEqual([])
+      for (const k of ['0', '1', '2', '3']) right.pipeInput(k, `a${k}`, 0)
+      expect(read()).toEqual([
+        ['0', 'A0+a0', 0],
+        ['1', 'A1+a1', 0],
+      ])
+      // Every earlier record of the key on the other side joins, the newest ones too.
+      left.pipeInput('1', 'B1', 50)
+      right.pipeInput('0', 'b0', 60)
+      expect(read()).toEqual([
+        ['1', 'B1+a1', 50],
+        ['0', 'A0+b0', 60],
+      ])
+    })
+  })
+
+  test('the window edges are inclusive: exactly ts - before and ts + after join, one more millisecond does not', () => {
+    withJoin('join', JoinWindows.ofTimeDifferenceAndGrace(100, 1_000), ({ left, right, read }) => {
+      left.pipeInput('k', 'L', 1_000)
+      right.pipeInput('k', 'r899', 899)
+      right.pipeInput('k', 'r900', 900)
+      right.pipeInput('k', 'r1100', 1_100)
+      right.pipeInput('k', 'r1101', 1_101)
+      expect(read()).toEqual([
+        ['k', 'L+r900', 1_000],
+        ['k', 'L+r1100', 1_100],
+      ])
+      // Seen from the right, the window is mirrored: left records in [t - after, t + before].
+      // A left record at 1101 joins right records in [1001, 1201]: r1100 and r1101, not r900.
+      left.pipeInput('k', 'L1101', 1_101)
+      expect(read()).toEqual([
+        ['k', 'L1101+r1100', 1_101],
+        ['k', 'L1101+r1101', 1_101],
+      ])
+    })
+  })
+
+  test('asymmetric windows (after(0): the other record must not be later)', () => {
+    withJoin('join', JoinWindows.ofTimeDifferenceAndGrace(100, 1_000).after(0), ({ left, right, read }) => {
+      left.pipeInput('k', 'L', 1_000)
+      right.pipeInput('k', 'r1001', 1_001) // after L: outside [900, 1000]
+      right.pipeInput('k', 'r1000', 1_000)
+      right.pipeInput('k', 'r900', 900)
+      right.pipeInput('k', 'r899', 899)
+      expect(read()).toEqual([
+        ['k', 'L+r1000', 1_000],
+        ['k', 'L+r900', 1_000],
+      ])
+    })
+  })
+
+  test('keeps duplicates: several records of one key at one timestamp all join', () => {
+    withJoin('join', JoinWindows.ofTimeDifferenceWithNoGrace(100), ({ left, right, read }) => {
+      left.pipeInput('k', 'A', 10)
+      left.pipeInput('k', 'A-dup', 10)
+      right.pipeInput('k', 'a', 10)
+      right.pipeInput('k', 'a-dup', 10)
+      expect(read()).toEqual([
+        ['k', 'A+a', 10],
+        ['k', 'A-dup+a', 10],
+        ['k', 'A+a-dup', 10],
+        ['k', 'A-dup+a-dup', 10],
+      ])
+    })
+  })
+
+  test('out-of-order records within the grace period join; later ones are dropped, counted and never stored', () => {
+    withJoin('join', JoinWindows.ofTimeDifferenceAndGrace(100, 50), ({ left, right, read, driver }) => {
+      right.pipeInput('k', 'R', 1_000) // stream time 1000
+      left.pipeInput('k', 'L900', 900) // out of order: its window closes at 900 + 100 + 50 = 1050
+      expect(read()).toEqual([['k', 'L900+R', 1_000]])
+      left.pipeInput('k', 'L849', 849) // 849 + 150 < 1000: late
+      expect(read()).toEqual([])
+      expect(driver.droppedRecords('late-record')).toBe(1)
+      // A right record whose window covers 849 does not find L849: it was not stored.
+      right.pipeInput('k', 'r900', 900)
+      expect(read()).toEqual([['k', 'L900+r900', 900]])
+      expect(driver.droppedRecords('late-record')).toBe(1)
+    })
+  })
+
+  test('records with a null key or value are dropped and counted', () => {
+    withJoin('join', JoinWindows.ofTimeDifferenceWithNoGrace(100), ({ left, right, read, driver }) => {
+      left.pipeInput(null, 'A', 0)
+      right.pipeInput(null, 'a', 0)
+      left.pipeInput('k', null, 0)
+      right.pipeInput('k', 'a', 0)
+      expect(read()).toEqual([])
+      expect(driver.droppedRecords('null-key')).toBe(2)
+      expect(driver.droppedRecords('null-value')).toBe(1)
+    })
+  })
+
+  test('a self-join joins each record with itself once and with each other record of its window from both sides', () => {
+    const b = new StreamBuilder()
+    const s = b.stream('in', { key: str, value: str })
+    s.join(s, joined, JoinWindows.ofTimeDifferenceWithNoGrace(100)).to('out', { key: str, value: str })
+    const driver = new TopologyTestDriver(b.build(), { initialWallClockTimeMs: 0 })
+    try {
+      const input = driver.createInputTopic('in', str, str)
+      const out = driver.createOutputTopic('out', str, str)
+      input.pipeInput('k', 'A', 0)
+      expect(out.readKeyValuesToList()).toEqual([{ key: 'k', value: 'A+A' }])
+      input.pipeInput('k', 'B', 50)
+      expect(out.readKeyValuesToList()).toEqual([
+        { key: 'k', value: 'B+A' },
+        { key: 'k', value: 'A+B' },
+        { key: 'k', value: 'B+B' },
+      ])
+    } finally {
+      driver.close()
+    }
+  })
+})
+
+describe('topology', () => {
+  test('nodes and stores are named from the join name and shown by describe()', () => {
+    const topology = joinTopology('leftJoin', JoinWindows.ofTimeDifferenceWithNoGrace(100), 'orders-payments')
+    expect(topology.subtopologies).toHaveLength(1)
+    const text = topology.describe()
+    expect(text).toContain('Processor: orders-payments-this-join (stores: [orders-payments-this-join-store, orders-payments-other-join-store, orders-payments-outer-shared-join-store])')
+    expect(text).toContain('Processor: orders-payments-outer-other-join (stores: [orders-payments-this-join-store, orders-payments-other-join-store, orders-payments-outer-shared-join-store])')
+    expect(text).toMatch(/Processor: orders-payments-merge \(stores: \[\]\)\n\s+--> .*\n\s+<-- orders-payments-outer-other-join, orders-payments-this-join/)
+  })
+
+  test('unnamed stores are named from lineage: adding an unrelated node elsewhere does not rename them', () => {
+    const storesOf = (extra: boolean): string[] => {
+      const b = new StreamBuilder()
+      if (extra) b.stream('other', { key: str, value: str }).filter(() => true).to('x', { key: str, value: str })
+      const left = b.stream('left', { key: str, value: str })
+      left.join(b.stream('right', { key: str, value: str }), joined, JoinWindows.ofTimeDifferenceWithNoGrace(10)).to('out', { key: str, value: str })
+      return b.build().describe().match(/stores: \[([^\]]+)\]/)![1]!.split(', ')
+    }
+    const names = storesOf(false)
+    expect(names).toHaveLength(2)
+    expect(new Set(names).size).toBe(2)
+    expect(storesOf(true)).toEqual(names)
+    expect(names.join()).not.toMatch(/0000/)
+  })
+
+  test('a side whose key changed is repartitioned first, and both sides end up in one sub-topology', () => {
+    const b = new StreamBuilder()
+    const left = b.stream('left', { key: str, value: str }).selectKey((_k, v) => v.split(':')[0]!)
+    const right = b.stream('right', { key: str, value: str })
+    left.join(right, joined, JoinWindows.ofTimeDifferenceWithNoGrace(100), { name: 'j', key: str, value: str }).to('out', { key: str, value: str })
+    const topology = b.build()
+    expect(topology.subtopologies).toHaveLength(2)
+    expect(topology.describe()).toContain('j-left-repartition')
+    const driver = new TopologyTestDriver(topology, { initialWallClockTimeMs: 0 })
+    try {
+      driver.createInputTopic('left', str, str).pipeInput('ignored', 'k:L', 5)
+      driver.createInputTopic('right', str, str).pipeInput('k', 'R', 6)
+      expect(driver.createOutputTopic('out', str, str).readKeyValuesToList()).toEqual([{ key: 'k', value: 'k:L+R' }])
+    } finally {
+      driver.close()
+    }
+  })
+
+  test('the topic plan refuses to join topics with different partition counts', async () => {
+    const broker = await createEmbeddedBroker({ inMemory: true, cleanerIntervalMs: 0, autoCreateTopics: false })
+    try {
+      await broker.admin().ensureTopics([
+        { name: 'left', partitions: 2 },
+        { name: 'right', partitions: 3 },
+      ])
+      const topology = joinTopology('join', JoinWindows.ofTimeDifferenceWithNoGrace(100), 'j')
+      await expect(planTopics({ topology, applicationId: 'app', admin: broker.admin(), dedup: undefined })).rejects.toThrow('must have the same partition count: left (2), right (3)')
+    } finally {
+      await broker.close()
+    }
+  })
+})
