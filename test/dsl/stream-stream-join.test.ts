@@ -249,3 +249,230 @@ describe('topology', () => {
     }
   })
 })
+
+describe('left join', () => {
+  test('unmatched left records are emitted with null once stream time passes their window and grace, duplicates included (Kafka testLeftJoinDuplicates)', () => {
+    withJoin('leftJoin', JoinWindows.ofTimeDifferenceAndGrace(100, 10), ({ left, right, read, driver }) => {
+      left.pipeInput('0', 'A0', 0)
+      left.pipeInput('0', 'A0-0', 0)
+      right.pipeInput('1', 'a0', 110)
+      expect(read()).toEqual([]) // 0 + 100 + 10 is not < 110: the window has not closed yet
+      right.pipeInput('1', 'a0', 111)
+      expect(read()).toEqual([
+        ['0', 'A0+null', 0],
+        ['0', 'A0-0+null', 0],
+      ])
+      right.pipeInput('2', 'dummy', 500)
+      expect(read()).toEqual([])
+      left.pipeInput('2', 'A2', 1_000)
+      left.pipeInput('2', 'A2-0', 1_000)
+      right.pipeInput('2', 'a2', 1_001)
+      expect(read()).toEqual([
+        ['2', 'A2+a2', 1_001],
+        ['2', 'A2-0+a2', 1_001],
+      ])
+      right.pipeInput('3', 'a3', 315) // past its grace period: dropped
+      right.pipeInput('9', 'bump', 2_000)
+      expect(read()).toEqual([]) // A2 and A2-0 found their match: never emitted unmatched
+      expect(driver.droppedRecords('late-record')).toBe(1)
+    })
+  })
+
+  test('unmatched left records are emitted by whichever side advances stream time; right records never are', () => {
+    for (const bumpSide of ['left', 'right'] as const) {
+      withJoin('leftJoin', JoinWindows.ofTimeDifferenceWithNoGrace(100), (run) => {
+        const { left, right, read } = run
+        left.pipeInput('0', 'A0', 1)
+        left.pipeInput('1', 'A1', 2)
+        left.pipeInput('0', 'A0-0', 3)
+        right.pipeInput('5', 'b5', 3) // unmatched right record: a left join never emits it
+        expect(read()).toEqual([])
+        right.pipeInput('1', 'a1', 3)
+        expect(read()).toEqual([['1', 'A1+a1', 3]])
+        run[bumpSide].pipeInput('2', 'dummy', 401)
+        expect(read()).toEqual([
+          ['0', 'A0+null', 1],
+          ['0', 'A0-0+null', 3],
+        ])
+        run[bumpSide === 'left' ? 'right' : 'left'].pipeInput('2', 'dummy', 402)
+        expect(read()).toEqual([['2', 'dummy+dummy', 402]])
+      })
+    }
+  })
+
+  test('a match inside the window, even at its very edge, means the record is never emitted unmatched', () => {
+    withJoin('leftJoin', JoinWindows.ofTimeDifferenceWithNoGrace(100), ({ left, right, read }) => {
+      left.pipeInput('k', 'L', 0)
+      right.pipeInput('x', 'other', 100) // stream time 100: L's window [.., 100] is not closed yet
+      expect(read()).toEqual([])
+      right.pipeInput('k', 'R', 100)
+      right.pipeInput('x', 'later', 1_000)
+      expect(read()).toEqual([['k', 'L+R', 100]])
+    })
+  })
+
+  test('the window closes at exactly timestamp + after + grace: one millisecond later emits (Kafka testGracePeriod)', () => {
+    withJoin('leftJoin', JoinWindows.ofTimeDifferenceAndGrace(100, 10), ({ left, right, read }) => {
+      left.pipeInput('0', 'A0', 0)
+      left.pipeInput('1', 'A1', 0)
+      for (const k of ['0', '1', '2', '3']) right.pipeInput(k, `a${k}`, 101) // outside the window: no join
+      right.pipeInput('9', 'x', 110)
+      expect(read()).toEqual([])
+      right.pipeInput('9', 'y', 111)
+      expect(read()).toEqual([
+        ['0', 'A0+null', 0],
+        ['1', 'A1+null', 0],
+      ])
+    })
+  })
+
+  test('unmatched records come before the join result of the record that closed their window (Kafka testOrdering)', () => {
+    withJoin('leftJoin', JoinWindows.ofTimeDifferenceWithNoGrace(100), ({ left, right, read }) => {
+      left.pipeInput('0', 'A0', 0)
+      left.pipeInput('1', 'A1', 100)
+      right.pipeInput('1', 'a1', 110)
+      expect(read()).toEqual([
+        ['0', 'A0+null', 0],
+        ['1', 'A1+a1', 110],
+      ])
+    })
+  })
+
+  test('after(0): a record whose window closed is emitted unmatched, and a right record still in its own window joins it later (Kafka testLeftJoinedRecordsWithZeroAfterAreEmitted)', () => {
+    withJoin('leftJoin', JoinWindows.ofTimeDifferenceWithNoGrace(100).after(0), ({ left, right, read }) => {
+      const keys = ['0', '1', '2', '3']
+      keys.forEach((k, i) => left.pipeInput(k, `A${k}`, 1_000 + i))
+      expect(read()).toEqual([
+        ['0', 'A0+null', 1_000],
+        ['1', 'A1+null', 1_001],
+        ['2', 'A2+null', 1_002],
+      ])
+      const push = (prefix: string, time: number): void => keys.forEach((k) => right.pipeInput(k, `${prefix}${k}`, time))
+      push('a', 999)
+      expect(read()).toEqual(keys.map((k, i) => [k, `A${k}+a${k}`, 1_000 + i]))
+      push('b', 1_000)
+      expect(read()).toEqual(keys.map((k, i) => [k, `A${k}+b${k}`, 1_000 + i]))
+      push('c', 1_001)
+      expect(read()).toEqual(keys.slice(1).map((k, i) => [k, `A${k}+c${k}`, 1_001 + i]))
+      push('d', 1_002)
+      expect(read()).toEqual(keys.slice(2).map((k, i) => [k, `A${k}+d${k}`, 1_002 + i]))
+      push('e', 1_003)
+      expect(read()).toEqual([['3', 'A3+e3', 1_003]])
+      push('f', 1_100)
+      expect(read()).toEqual([]) // A3 found matches: it is never emitted unmatched
+    })
+  })
+
+  test('before(0): only later right records join; an unmatched record is emitted once after has passed (Kafka shouldNotEmitLeftJoinResultForAsymmetricWindow)', () => {
+    withJoin('leftJoin', JoinWindows.ofTimeDifferenceWithNoGrace(100).before(0), ({ left, right, read }) => {
+      left.pipeInput('0', 'A0', 0)
+      left.pipeInput('1', 'A1', 1)
+      right.pipeInput('0', 'a0', 100)
+      expect(read()).toEqual([['0', 'A0+a0', 100]])
+      right.pipeInput('1', 'a1', 102)
+      expect(read()).toEqual([['1', 'A1+null', 1]])
+    })
+  })
+
+  test('a late left record is dropped, not emitted unmatched (the join window closed before it arrived)', () => {
+    withJoin('leftJoin', JoinWindows.ofTimeDifferenceWithNoGrace(100), ({ left, right, read, driver }) => {
+      right.pipeInput('k', 'R', 1_000)
+      left.pipeInput('k', 'G', 899) // 899 + 100 < 1000
+      left.pipeInput('k', 'H', 900) // 900 + 100 = 1000: still open, and R is at its window's edge
+      right.pipeInput('x', 'bump', 5_000)
+      expect(read()).toEqual([['k', 'H+R', 1_000]])
+      expect(driver.droppedRecords('late-record')).toBe(1)
+    })
+  })
+
+  test('null keys (KIP-962): a left record is emitted at once joined with null, a right one dropped; null values are dropped', () => {
+    withJoin('leftJoin', JoinWindows.ofTimeDifferenceWithNoGrace(100), ({ left, right, read, driver }) => {
+      left.pipeInput(null, 'N', 5)
+      right.pipeInput(null, 'n', 6)
+      left.pipeInput('k', null, 7)
+      expect(read()).toEqual([[null, 'N+null', 5]])
+      expect(driver.droppedRecords('null-key')).toBe(1)
+      expect(driver.droppedRecords('null-value')).toBe(1)
+    })
+  })
+})
+
+describe('outer join', () => {
+  test('unmatched records of both sides, duplicates included, are emitted once their windows close; matched ones never (Kafka testOuterJoinDuplicates)', () => {
+    withJoin('outerJoin', JoinWindows.ofTimeDifferenceAndGrace(100, 10), ({ left, right, read }) => {
+      left.pipeInput('0', 'A0', 0)
+      left.pipeInput('0', 'A0-0', 0)
+      right.pipeInput('1', '11', 0)
+      right.pipeInput('1', '12', 0)
+      right.pipeInput('1', '10', 111)
+      right.pipeInput('3', '100', 211)
+      // Same time: right records before left ones, as Kafka Streams orders its outer store.
+      expect(read()).toEqual([
+        ['1', 'null+11', 0],
+        ['1', 'null+12', 0],
+        ['0', 'A0+null', 0],
+        ['0', 'A0-0+null', 0],
+      ])
+      left.pipeInput('2', 'A2', 200)
+      left.pipeInput('2', 'A2-0', 200)
+      right.pipeInput('2', '13', 201)
+      right.pipeInput('2', '14', 201)
+      expect(read()).toEqual([
+        ['2', 'A2+13', 201],
+        ['2', 'A2-0+13', 201],
+        ['2', 'A2+14', 201],
+        ['2', 'A2-0+14', 201],
+      ])
+      right.pipeInput('3', '100', 1_500)
+      expect(read()).toEqual([
+        ['1', 'null+10', 111],
+        ['3', 'null+100', 211],
+      ])
+    })
+  })
+
+  test('a window ended but not closed (grace) emits nothing; once closed, both sides are emitted in time order (Kafka testGracePeriod)', () => {
+    withJoin('outerJoin', JoinWindows.ofTimeDifferenceAndGrace(100, 10), ({ left, right, read }) => {
+      left.pipeInput('0', 'A0', 0)
+      right.pipeInput('1', '11', 0)
+      left.pipeInput('1', 'A1', 101)
+      right.pipeInput('0', '10', 101)
+      expect(read()).toEqual([])
+      right.pipeInput('0', '100', 112)
+      expect(read()).toEqual([
+        ['1', 'null+11', 0],
+        ['0', 'A0+null', 0],
+      ])
+    })
+  })
+
+  test('asymmetric windows close at different times per side (Kafka testEmitAllNonJoinedResultsForAsymmetricWindow)', () => {
+    withJoin('outerJoin', JoinWindows.ofTimeDifferenceWithNoGrace(5).after(20), ({ left, right, read }) => {
+      left.pipeInput('0', 'A0', 29)
+      left.pipeInput('1', 'A1', 30)
+      right.pipeInput('2', '12', 31)
+      right.pipeInput('3', '13', 36)
+      expect(read()).toEqual([])
+      right.pipeInput('4', '14', 37) // a right record's window closes 5 ms (before) after it
+      expect(read()).toEqual([['2', 'null+12', 31]])
+      right.pipeInput('5', '15', 50) // a left record's 20 ms (after) later
+      expect(read()).toEqual([
+        ['0', 'A0+null', 29],
+        ['3', 'null+13', 36],
+        ['4', 'null+14', 37],
+      ])
+    })
+  })
+
+  test('null keys (KIP-962): records of either side are emitted at once joined with null', () => {
+    withJoin('outerJoin', JoinWindows.ofTimeDifferenceWithNoGrace(100), ({ left, right, read, driver }) => {
+      left.pipeInput(null, 'N', 5)
+      right.pipeInput(null, 'n', 6)
+      expect(read()).toEqual([
+        [null, 'N+null', 5],
+        [null, 'null+n', 6],
+      ])
+      expect(driver.droppedRecords('null-key')).toBe(0)
+    })
+  })
+})
