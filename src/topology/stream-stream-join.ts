@@ -1,3 +1,4 @@
+import { TopologyError } from '../errors'
 import { passThroughProcessor } from '../processors/stateless/pass-through-processor'
 import { streamJoinSideProcessor, type JoinSide } from '../processors/stateful/stream-join-side-processor'
 import { unmatchedKeySerde, unmatchedValuesSerde } from '../processors/stateful/unmatched-join-serdes'
@@ -47,7 +48,10 @@ export function streamStreamJoin<K, V, VO, VR>(
   const operation = `${kind}-join`
   const keySerde = requireSerde(options?.key ?? left.keySerde ?? right.keySerde, operation, 'key')
   const valueSerde = requireSerde(options?.value ?? left.valueSerde, operation, 'value')
-  const otherValueSerde = requireSerde(options?.otherValue ?? right.valueSerde, operation, 'value')
+  const otherValueSerde = options?.otherValue ?? right.valueSerde
+  if (otherValueSerde === undefined) {
+    throw new TopologyError('TOPOLOGY_INVALID', `${operation}() needs a serde for the other stream's values: its type changed since its source, so pass { otherValue: Serdes.<type>() }`)
+  }
   const name = options?.name
   const leftIn = coPartitioned(dsl, left, name, 'left', { key: keySerde, value: valueSerde })
   const rightIn = coPartitioned(dsl, right, name, 'right', { key: keySerde, value: otherValueSerde })

@@ -235,6 +235,15 @@ describe('topology', () => {
     }
   })
 
+  test('serdes the join cannot know must be given: the other stream value serde as otherValue', () => {
+    const b = new StreamBuilder()
+    const left = b.stream('left', { key: str, value: str })
+    const right = b.stream('right', { key: str, value: str }).mapValues((_k, v) => v.length)
+    const w = JoinWindows.ofTimeDifferenceWithNoGrace(10)
+    expect(() => left.join(right, (_k, v, n) => `${v}${n}`, w)).toThrow(/pass \{ otherValue: Serdes/)
+    expect(() => left.join(right, (_k, v, n) => `${v}${n}`, w, { otherValue: Serdes.double() })).not.toThrow()
+  })
+
   test('the topic plan refuses to join topics with different partition counts', async () => {
     const broker = await createEmbeddedBroker({ inMemory: true, cleanerIntervalMs: 0, autoCreateTopics: false })
     try {

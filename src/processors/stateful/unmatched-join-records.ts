@@ -34,7 +34,7 @@ export interface UnmatchedWindows {
  * (their windows differ when before != after), rebuilt from the store when processors start.
  */
 export class UnmatchedJoinRecords<K, V, VO> {
-  private readonly queues: { readonly left: Waiting<K>[]; readonly right: Waiting<K>[] } = { left: [], right: [] }
+  private readonly queues = { left: new WaitingQueue<K>(), right: new WaitingQueue<K>() }
   private readonly ids: KeyIdentity<UnmatchedKey<K>>
 
   constructor(
@@ -75,7 +75,7 @@ export class UnmatchedJoinRecords<K, V, VO> {
       const right = this.closedHead('right', streamTime)
       if (left === undefined && right === undefined) return
       const side = right === undefined || (left !== undefined && left.id < right.id) ? 'left' : 'right'
-      const { key } = this.queues[side].shift()!
+      const { key } = this.queues[side].take()
       const held = this.store.get(key)
       if (held === undefined) continue // matched since it was queued
       this.store.delete(key)
@@ -84,19 +84,40 @@ export class UnmatchedJoinRecords<K, V, VO> {
   }
 
   private closedHead(side: 'left' | 'right', streamTime: number): Waiting<K> | undefined {
-    const head = this.queues[side][0]
+    const head = this.queues[side].peek()
     if (head === undefined) return undefined
     const after = side === 'left' ? this.windows.leftAfterMs : this.windows.rightAfterMs
     return head.key.timestamp + after + this.windows.graceMs < streamTime ? head : undefined
   }
 
   private enqueue(key: UnmatchedKey<K>): void {
-    const queue = this.queues[key.left ? 'left' : 'right']
-    const waiting = { id: this.ids.keyId(key), key }
+    this.queues[key.left ? 'left' : 'right'].insert({ id: this.ids.keyId(key), key })
+  }
+}
+
+/** Waiting records of one side ordered by id; taking the head is O(1) (no Array.shift). */
+class WaitingQueue<K> {
+  private items: Waiting<K>[] = []
+  private head = 0
+
+  peek(): Waiting<K> | undefined {
+    return this.items[this.head]
+  }
+
+  take(): Waiting<K> {
+    const item = this.items[this.head++]!
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head)
+      this.head = 0
+    }
+    return item
+  }
+
+  insert(waiting: Waiting<K>): void {
     // Records mostly arrive in time order: search from the end.
-    let i = queue.length
-    while (i > 0 && queue[i - 1]!.id > waiting.id) i--
-    queue.splice(i, 0, waiting)
+    let i = this.items.length
+    while (i > this.head && this.items[i - 1]!.id > waiting.id) i--
+    this.items.splice(i, 0, waiting)
   }
 }
 
