@@ -48,6 +48,8 @@ export class TaskManager implements RebalanceListener {
   private readonly paused = new Set<string>()
   private pending: ActiveTask[] = []
   private commitFailures = 0
+  /** The task that processes first in the next `process` call (maxUncommittedBytes turns). */
+  private firstInTurn: string | undefined
   private readonly restoreListener: RestoreListener | undefined
   /** At least one assignment (possibly empty) was received from the group. */
   assignmentSeen = false
@@ -164,19 +166,33 @@ export class TaskManager implements RebalanceListener {
     }
   }
 
-  /** One micro-batch per running task; returns the records processed. */
+  /**
+   * One micro-batch per running task; returns the records processed. Each batch may fill the
+   * task's write buffers up to what the other tasks' writes leave of `maxUncommittedBytes`, so the
+   * loop's early commit starts within one record per task of the bound instead of after every
+   * task's whole batch. The tasks take turns at going first: the next call starts after the first
+   * task the bound stopped, else the tasks first in line would take the whole bound each time.
+   */
   async process(): Promise<number> {
-    const { metrics } = this.options.config
+    const { metrics, maxBatchRecords } = this.options.config
+    const bound = this.options.config.stateMemory.maxUncommittedBytes
+    const order = this.inTurn()
     let total = 0
-    for (const task of this.tasks.values()) {
+    let stopped: number | undefined
+    for (const [i, task] of order.entries()) {
       if (!task.running) continue
+      // What the other dirty tasks' writes leave of the bound; this task's buffers count whole,
+      // clean or not: its next commit takes them all.
+      const stopAt = bound === Number.POSITIVE_INFINITY ? bound : bound - (this.uncommittedBytes - task.uncommittedBytes)
       let processed: number
       try {
-        processed = task.processBatch(this.options.config.maxBatchRecords)
+        processed = task.processBatch(maxBatchRecords, stopAt)
       } catch (error) {
         await this.rollBackFenced(task, error, 'processing')
         return total
       }
+      const own = task.stores.uncommittedBytes
+      if (stopped === undefined && own > 0 && own >= stopAt) stopped = i
       total += processed
       if (metrics !== undefined && processed > 0) {
         metrics.recordsProcessed(task.id, processed)
@@ -185,8 +201,16 @@ export class TaskManager implements RebalanceListener {
       }
       this.resumeIfDrained(task, false)
     }
+    if (stopped !== undefined) this.firstInTurn = order[(stopped + 1) % order.length]!.id
     this.processed += total
     return total
+  }
+
+  /** The tasks in processing order: from `firstInTurn` (when still there) round to the one before it. */
+  private inTurn(): ActiveTask[] {
+    const tasks = [...this.tasks.values()]
+    const first = this.firstInTurn === undefined ? -1 : tasks.findIndex((t) => t.id === this.firstInTurn)
+    return first <= 0 ? tasks : [...tasks.slice(first), ...tasks.slice(0, first)]
   }
 
   /** Reports each owned input partition's lag behind its end (for metrics; in the background). */

@@ -140,11 +140,17 @@ export class ActiveTask {
     return this.inboxByTopic.get(topic)?.size ?? 0
   }
 
-  /** Processes up to `max` records; returns how many. Stream-time punctuators run after the batch. */
-  processBatch(max: number): number {
+  /**
+   * Processes up to `max` records; returns how many. Stream-time punctuators run after the batch.
+   * The batch also ends, after one record at least, once the task's write buffers hold something
+   * and at least `stopAtBytes` (what `maxUncommittedBytes` leaves it, TaskManager.process): the
+   * loop checks the bound only between batches, and a batch of records that each write many
+   * entries (hopping windows) would otherwise pass it many times over before a commit starts.
+   */
+  processBatch(max: number, stopAtBytes = Number.POSITIVE_INFINITY): number {
     const task = this.task
     if (task === undefined) return 0
-    const processed = this.inboxes.length === 1 ? this.processOne(task, this.inboxes[0]!, max) : this.processMany(task, max)
+    const processed = this.inboxes.length === 1 ? this.processOne(task, this.inboxes[0]!, max, stopAtBytes) : this.processMany(task, max, stopAtBytes)
     if (processed > 0) {
       this.dirty = true
       if (task.punctuateStreamTime()) this.dirty = true
@@ -201,8 +207,9 @@ export class ActiveTask {
   }
 
   /** The batch of a task with one input partition: `processMany`'s steps without its loops. */
-  private processOne(task: StreamTask, inbox: PartitionInbox, max: number): number {
+  private processOne(task: StreamTask, inbox: PartitionInbox, max: number, stopAtBytes: number): number {
     const dedup = this.stores.dedup
+    const bounded = stopAtBytes !== Number.POSITIVE_INFINITY
     let processed = 0
     while (processed < max) {
       if (inbox.head === undefined) {
@@ -216,11 +223,19 @@ export class ActiveTask {
       if (task.process()) processed++
       // The StreamTask consumed the head (or dropped it through the error handler).
       inbox.headDone(dedup)
+      if (bounded && this.full(stopAtBytes)) break
     }
     return processed
   }
 
-  private processMany(task: StreamTask, max: number): number {
+  /** A task whose records write nothing (stateless) is never stopped by the bound. */
+  private full(stopAtBytes: number): boolean {
+    const bytes = this.stores.uncommittedBytes
+    return bytes > 0 && bytes >= stopAtBytes
+  }
+
+  private processMany(task: StreamTask, max: number, stopAtBytes: number): number {
+    const bounded = stopAtBytes !== Number.POSITIVE_INFINITY
     let processed = 0
     while (processed < max) {
       if (!this.feed(task)) break
@@ -229,6 +244,7 @@ export class ActiveTask {
       // The StreamTask consumed a head (or dropped unreadable ones through the error handler).
       this.settleHeads(task)
       if (!done && task.queued > 0) break // cannot happen: a false process() leaves every queue empty
+      if (bounded && this.full(stopAtBytes)) break
     }
     return processed
   }
