@@ -347,6 +347,29 @@ describe('left join', () => {
     })
   })
 
+  test('an out-of-order record within grace is held too, and comes out in timestamp order', () => {
+    withJoin('leftJoin', JoinWindows.ofTimeDifferenceAndGrace(100, 50), ({ left, right, read }) => {
+      left.pipeInput('k1', 'L1', 1_000)
+      left.pipeInput('k2', 'L2', 960) // out of order, but its window is open until 960 + 150
+      right.pipeInput('x', 'bump', 1_151)
+      expect(read()).toEqual([
+        ['k2', 'L2+null', 960],
+        ['k1', 'L1+null', 1_000],
+      ])
+    })
+  })
+
+  test('a record past its window end but within grace is held, not emitted at once, so a match within grace still suppresses it', () => {
+    withJoin('leftJoin', JoinWindows.ofTimeDifferenceAndGrace(100, 50), ({ left, right, read }) => {
+      right.pipeInput('x', 'X', 1_000)
+      left.pipeInput('k', 'L', 880) // 880 + 100 < 1000 <= 880 + 150
+      expect(read()).toEqual([])
+      right.pipeInput('k', 'r', 900)
+      right.pipeInput('x', 'bump', 5_000)
+      expect(read()).toEqual([['k', 'L+r', 900]])
+    })
+  })
+
   test('after(0): a record whose window closed is emitted unmatched, and a right record still in its own window joins it later (Kafka testLeftJoinedRecordsWithZeroAfterAreEmitted)', () => {
     withJoin('leftJoin', JoinWindows.ofTimeDifferenceWithNoGrace(100).after(0), ({ left, right, read }) => {
       const keys = ['0', '1', '2', '3']
