@@ -6,7 +6,8 @@ import type { Serde } from '../serdes/serde'
 import { keyValueStoreSpec, windowStoreSpec, type StoreSpec } from '../state/store-spec'
 import type { DslContext, NamedOptions } from './dsl-context'
 import { requireSerde } from './require-serde'
-import { stableName } from './stable-name'
+import { repartitionTopicName } from './internal-topic-name'
+import { extendLineage, stableName } from './stable-name'
 import type { StreamInfo } from './stream-info'
 import type { JoinKind, ValueJoiner } from './value-joiner'
 import type { JoinWindows } from './windows'
@@ -137,5 +138,12 @@ function coPartitioned<K, V>(
   serdes: { readonly key: Serde<K>; readonly value: Serde<V> },
 ): StreamInfo<K, V> {
   if (!side.keyChanged) return side
-  return dsl.repartition(side, name === undefined ? stableName(side.lineage, `join-${which}`) : `${name}-${which}`, serdes)
+  const topicName = name === undefined ? stableName(side.lineage, `join-${which}`) : `${name}-${which}`
+  // Another join of this stream already repartitioned it under the same (lineage-derived) name:
+  // read that topic again, as Kafka Streams reuses a join's generated repartition topic.
+  const existing = `${repartitionTopicName(topicName)}-source`
+  if (dsl.graph.hasNode(existing)) {
+    return { nodeName: existing, keyChanged: false, lineage: extendLineage(side.lineage, 'repartition', topicName), keySerde: serdes.key, valueSerde: serdes.value }
+  }
+  return dsl.repartition(side, topicName, serdes)
 }

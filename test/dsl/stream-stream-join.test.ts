@@ -235,6 +235,26 @@ describe('topology', () => {
     }
   })
 
+  test('two unnamed joins of one re-keyed stream share its repartition topic (as Kafka Streams)', () => {
+    const b = new StreamBuilder()
+    const keyed = b.stream('a', { key: str, value: str }).selectKey((_k, v) => v)
+    const w = JoinWindows.ofTimeDifferenceWithNoGrace(10)
+    keyed.join(b.stream('b', { key: str, value: str }), joined, w, { key: str, value: str }).to('o1', { key: str, value: str })
+    keyed.join(b.stream('c', { key: str, value: str }), joined, w, { key: str, value: str }).to('o2', { key: str, value: str })
+    const topology = b.build()
+    expect(topology.repartitionTopics().map((r) => r.topic)).toHaveLength(1)
+    const driver = new TopologyTestDriver(topology, { initialWallClockTimeMs: 0 })
+    try {
+      driver.createInputTopic('a', str, str).pipeInput('ignored', 'k', 1)
+      driver.createInputTopic('b', str, str).pipeInput('k', 'B', 2)
+      driver.createInputTopic('c', str, str).pipeInput('k', 'C', 3)
+      expect(driver.createOutputTopic('o1', str, str).readValuesToList()).toEqual(['k+B'])
+      expect(driver.createOutputTopic('o2', str, str).readValuesToList()).toEqual(['k+C'])
+    } finally {
+      driver.close()
+    }
+  })
+
   test('serdes the join cannot know must be given: the other stream value serde as otherValue', () => {
     const b = new StreamBuilder()
     const left = b.stream('left', { key: str, value: str })
