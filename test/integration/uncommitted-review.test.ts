@@ -22,15 +22,15 @@ const PARTITIONS = [0, 1].map((partition) => ({ topic: 'in', partition }))
 const broker = inMemoryCountBroker()
 beforeEach(() => produce(broker(), INPUT))
 
-/** An uncached hopping-window count of `in` into `counts`; `seen` counts the records on their way. */
-function hoppingCount(seen: { n: number }): Topology {
+/** An uncached windowed count of `in` into `counts` (hopping by default); `seen` counts the records on their way. */
+function windowedCount(seen: { n: number }, windows = TimeWindows.ofSizeWithNoGrace(SIZE).advanceBy(1)): Topology {
   const builder = new StreamBuilder()
   builder
     .stream('in', { key: Serdes.string(), value: Serdes.string() })
     .peek(() => void seen.n++)
     .groupByKey()
-    .windowedBy(TimeWindows.ofSizeWithNoGrace(SIZE).advanceBy(1))
-    .count({ name: 'hopping', caching: false })
+    .windowedBy(windows)
+    .count({ name: 'windowed', caching: false })
     .toStream()
     .to('counts', { key: Serdes.windowed(Serdes.string()), value: Serdes.double() })
   return builder.build()
@@ -51,7 +51,7 @@ function referenceWindows(records: readonly OutgoingRecord[]): Map<string, numbe
 describe.each(['at_least_once', 'exactly_once'] as const)('%s', (guarantee) => {
   async function start(applicationId: string, maxUncommittedBytes: number, seen: { n: number }) {
     const logger = captureLogger()
-    const app = new StreamsApp(hoppingCount(seen), {
+    const app = new StreamsApp(windowedCount(seen), {
       applicationId,
       broker: { instance: broker() },
       stateDir: tempDir(),
@@ -101,6 +101,38 @@ describe.each(['at_least_once', 'exactly_once'] as const)('%s', (guarantee) => {
       return committed[0]! + committed[1]! >= (ends[0]! + ends[1]!) / 3
     }, 20_000, 'a third of the input committed')
     expect({ shares, fair: Math.min(...shares) > 0.5 * Math.max(...shares) }).toEqual({ shares, fair: true })
+    expect(await app.close({ timeoutMs: 10_000 })).toBe(true)
+  })
+})
+
+describe.each(['at_least_once', 'exactly_once'] as const)('%s, idle', (guarantee) => {
+  // 54ce2ee's rule, untested until now: fails with ActiveTask.uncommittedBytes counting clean
+  // tasks too (an early commit at every poll, 10 per idle second, each freeing nothing).
+  it('windows purged into clean tasks after their last commit start no commits: a commit takes dirty tasks only', async () => {
+    const seen = { n: 0 }
+    const logger = captureLogger()
+    const app = new StreamsApp(windowedCount(seen, TimeWindows.ofSizeWithNoGrace(10)), {
+      applicationId: `purge-idle-${guarantee}`,
+      broker: { instance: broker() },
+      stateDir: tempDir(),
+      logger,
+      processingGuarantee: guarantee,
+      commitIntervalMs: 600_000,
+      maxUncommittedBytes: 1,
+    })
+    await app.start()
+    await waitForState(app, 'RUNNING')
+    await waitFor(() => seen.n === INPUT.length, 20_000, 'every input record processed')
+    // Then one record per partition far ahead in time: every window expires, and the purge after
+    // the commit of that record deletes them all into the task's buffer, the task clean again.
+    await produce(broker(), [0, 1].map((partition) => ({ topic: 'in', partition, key: Buffer.from('late'), value: Buffer.from('x'), timestamp: 9_000_000, headers: [] })))
+    await waitFor(() => seen.n === INPUT.length + 2, 20_000, 'the records far ahead processed')
+    await new Promise((r) => setTimeout(r, 300))
+    const earlyCommits = (): number => logger.lines.filter((l) => l.msg?.startsWith('early commit')).length
+    const before = earlyCommits()
+    expect(before).toBeGreaterThan(0)
+    await new Promise((r) => setTimeout(r, 1000))
+    expect(earlyCommits()).toBe(before)
     expect(await app.close({ timeoutMs: 10_000 })).toBe(true)
   })
 })
