@@ -3,7 +3,7 @@
  * follow Kafka Streams' documented semantics and its own tests (KStreamKStreamJoinTest,
  * KStreamKStreamLeftJoinTest, KStreamKStreamOuterJoinTest); timestamps are explicit everywhere.
  */
-import { JoinWindows, Serdes, StreamBuilder, type KStream, type Topology } from 'streamfold'
+import { JoinWindows, Serdes, StreamBuilder, TopologyError, type KStream, type Topology } from 'streamfold'
 import { TopologyTestDriver, type TestInputTopic } from 'streamfold/testing'
 import { createEmbeddedBroker } from '../../src/runtime/broker/embedded/embedded-broker'
 import { planTopics } from '../../src/runtime/app/topic-plan'
@@ -253,6 +253,20 @@ describe('topology', () => {
     } finally {
       driver.close()
     }
+  })
+
+  test('the same join twice needs a name on one of them: unnamed, their store names collide', () => {
+    const twice = (name?: string): (() => unknown) => {
+      const b = new StreamBuilder()
+      const s = b.stream('in', { key: str, value: str })
+      const w = JoinWindows.ofTimeDifferenceWithNoGrace(10)
+      s.join(s, joined, w).to('o1', { key: str, value: str })
+      s.join(s, joined, w, { name }).to('o2', { key: str, value: str })
+      return () => b.build()
+    }
+    expect(twice()).toThrow(TopologyError)
+    expect(twice()).toThrow(/store/)
+    expect(twice('second')).not.toThrow()
   })
 
   test('serdes the join cannot know must be given: the other stream value serde as otherValue', () => {
