@@ -57,7 +57,8 @@ export function streamStreamJoin<K, V, VO, VR>(
   const leftIn = coPartitioned(dsl, left, name, 'left', { key: keySerde, value: valueSerde })
   const rightIn = coPartitioned(dsl, right, name, 'right', { key: keySerde, value: otherValueSerde })
 
-  const lineage = `(${leftIn.lineage}+${rightIn.lineage})>${operation}${name === undefined ? '' : `(${name})`}`
+  // Starts with the left stream's lineage, so unnamed stores are named after its source topic.
+  const lineage = `${leftIn.lineage}>${operation}${name === undefined ? '' : `(${name})`}[${rightIn.lineage}]`
   const storeName = (suffix: string): string => (name === undefined ? stableName(lineage, suffix) : `${name}-${suffix}-store`)
   // The window store's "size" only labels windows fetched through fetchAll; lookups use before/after.
   const windowed = { windowSizeMs: Math.max(1, windows.sizeMs), retentionMs: retentionOf(windows), retainDuplicates: true, persistent: options?.inMemory !== true }
