@@ -530,6 +530,20 @@ describe('outer join', () => {
     })
   })
 
+  test('results carry the headers of the record being processed, unmatched ones those of the record that closed their window (Kafka testShouldForwardCurrentHeaders)', () => {
+    withJoin('outerJoin', JoinWindows.ofTimeDifferenceWithNoGrace(100), ({ left, right, driver }) => {
+      const out = driver.createOutputTopic('out', str, str)
+      left.pipeRecord({ key: 'k', value: 'A', timestamp: 0, headers: { h: 'left' } })
+      right.pipeRecord({ key: 'k', value: 'a', timestamp: 50, headers: { h: 'right' } })
+      left.pipeRecord({ key: 'x', value: 'X', timestamp: 60, headers: { h: 'x' } })
+      right.pipeRecord({ key: 'y', value: 'bump', timestamp: 500, headers: { h: 'bump' } })
+      expect(out.readRecordsToList().map((r) => [r.value, r.headers.get('h')?.toString()])).toEqual([
+        ['A+a', 'right'],
+        ['X+null', 'bump'],
+      ])
+    })
+  })
+
   test('null keys (KIP-962): records of either side are emitted at once joined with null', () => {
     withJoin('outerJoin', JoinWindows.ofTimeDifferenceWithNoGrace(100), ({ left, right, read, driver }) => {
       left.pipeInput(null, 'N', 5)
