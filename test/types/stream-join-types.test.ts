@@ -1,0 +1,45 @@
+/**
+ * Type-level tests of KStream-KStream joins: `npm test` typechecks this file (tsc --noEmit), so a
+ * wrong inference or a `@ts-expect-error` that no longer errors fails the suite.
+ */
+import { expectTypeOf } from 'expect-type'
+import { JoinWindows, Serdes, StreamBuilder, type KStream } from 'streamfold'
+
+describe('KStream-KStream join types', () => {
+  const b = new StreamBuilder()
+  const orders = b.stream('orders', { key: Serdes.string(), value: Serdes.json<{ readonly total: number }>() })
+  const payments = b.stream('payments', { key: Serdes.string(), value: Serdes.double() })
+  const w = JoinWindows.ofTimeDifferenceWithNoGrace(1_000)
+
+  test('join: neither value is null; the result type comes from the joiner', () => {
+    const joined = orders.join(
+      payments,
+      (key, order, amount) => {
+        expectTypeOf(key).toEqualTypeOf<string>()
+        expectTypeOf(order).toEqualTypeOf<{ readonly total: number }>()
+        expectTypeOf(amount).toEqualTypeOf<number>()
+        return order.total - amount
+      },
+      w,
+    )
+    expectTypeOf(joined).toEqualTypeOf<KStream<string, number>>()
+  })
+
+  test('leftJoin: the other value may be null; outerJoin: either may', () => {
+    orders.leftJoin(payments, (_k, order, amount) => {
+      expectTypeOf(order).toEqualTypeOf<{ readonly total: number }>()
+      expectTypeOf(amount).toEqualTypeOf<number | null>()
+      return 0
+    }, w)
+    orders.outerJoin(payments, (_k, order, amount) => {
+      expectTypeOf(order).toEqualTypeOf<{ readonly total: number } | null>()
+      expectTypeOf(amount).toEqualTypeOf<number | null>()
+      return 0
+    }, w)
+  })
+
+  test('a stream joined with another stream needs JoinWindows', () => {
+    // @ts-expect-error a KStream-KStream join without windows
+    expect(() => orders.join(payments, (_k, o, a) => o.total + a)).toThrow()
+  })
+})
