@@ -1,19 +1,52 @@
+import { streamTableJoinProcessor } from '../processors/stateful/stream-table-join-processor'
 import { TopologyError } from '../errors'
 import type { DslContext, NamedOptions } from './dsl-context'
 import type { KTable } from './ktable'
+import { requireSerde } from './require-serde'
+import { extendLineage, stableName } from './stable-name'
 import type { StreamInfo } from './stream-info'
 import type { JoinKind, ValueJoiner } from './value-joiner'
 
 export type StreamTableJoinOptions = NamedOptions
 
-/** KStream-KTable join (placeholder until implemented: throws). */
+/**
+ * KStream-KTable join: a processor fed by the stream that reads the table's store. Connecting
+ * the store to it puts the stream's source and the table's source in one sub-topology, so the
+ * runtime's topic plan requires their topics to have equal partition counts (co-partitioning).
+ * A stream whose key changed upstream goes through a repartition topic first, as in Kafka Streams.
+ */
 export function streamTableJoin<K, V, VT, VR>(
-  _dsl: DslContext,
-  _stream: StreamInfo<K, V>,
-  _table: KTable<K, VT>,
-  _joiner: ValueJoiner<K, V, VT | null, VR>,
+  dsl: DslContext,
+  stream: StreamInfo<K, V>,
+  table: KTable<K, VT>,
+  joiner: ValueJoiner<K, V, VT | null, VR>,
   kind: Exclude<JoinKind, 'outer'>,
-  _options: StreamTableJoinOptions | undefined,
+  options: StreamTableJoinOptions | undefined,
 ): StreamInfo<K, VR> {
-  throw new TopologyError('TOPOLOGY_INVALID', `KStream-KTable ${kind} join is not implemented yet`)
+  const operation = kind === 'left' ? 'leftJoin' : 'join'
+  const storeName = table.queryableStoreName
+  if (storeName === undefined) {
+    // Kafka Streams would read such a table through value getters; we do not have them yet.
+    throw new TopologyError(
+      'TOPOLOGY_INVALID',
+      `KStream-KTable ${operation} needs a materialized table (a source table, toTable() or an aggregation); materialize a derived table with toStream().toTable({ name })`,
+    )
+  }
+  const input = stream.keyChanged
+    ? dsl.repartition(stream, stableName(stream.lineage, operation), {
+        // Both sides share the key type, so the table's key serde fits a re-keyed stream.
+        key: requireSerde(stream.keySerde ?? table.info.keySerde, operation, 'key'),
+        value: requireSerde(stream.valueSerde, operation, 'value'),
+      })
+    : stream
+  const name = dsl.nodeName('KSTREAM-JOIN-', options)
+  dsl.graph.addProcessor(name, streamTableJoinProcessor<K, V, VT, VR>({ storeName, joiner, left: kind === 'left' }), input.nodeName)
+  dsl.graph.connectProcessorAndStateStores(name, storeName)
+  return {
+    nodeName: name,
+    keyChanged: false,
+    lineage: extendLineage(input.lineage, operation, options?.name),
+    keySerde: input.keySerde,
+    valueSerde: undefined,
+  }
 }
