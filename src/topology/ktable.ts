@@ -21,6 +21,8 @@ import { requireSerde } from './require-serde'
 import { extendLineage, stableName } from './stable-name'
 import type { StreamInfo } from './stream-info'
 import { suppressStoreSpec, type Suppressed } from './suppressed'
+import { tableTableJoin, type TableTableJoinOptions } from './table-table-join'
+import type { JoinKind, ValueJoiner } from './value-joiner'
 
 export interface TableOptions<K, V> extends NamedOptions {
   /** Serdes of the table's store; default: the stream's, while its types did not change. */
@@ -71,6 +73,24 @@ export class KTable<K, V> {
 
   mapValues<VR>(mapper: (key: K, value: V) => VR, options?: NamedOptions): KTable<K, VR> {
     return this.derive('mapValues', 'KTABLE-MAPVALUES-', tableMapValuesProcessor(mapper), undefined, options)
+  }
+
+  /**
+   * KTable-KTable join on equal keys: an update on either side joins with the other side's current
+   * value; the result is a table whose updates carry the old result too (retractions downstream).
+   */
+  join<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V, VO, VR>, options?: TableTableJoinOptions<VR>): KTable<K, VR> {
+    return this.joinWith('inner', other, joiner as ValueJoiner<K, V | null, VO | null, VR>, options)
+  }
+
+  /** As join, but a row of this table without a match joins with null. */
+  leftJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V, VO | null, VR>, options?: TableTableJoinOptions<VR>): KTable<K, VR> {
+    return this.joinWith('left', other, joiner as ValueJoiner<K, V | null, VO | null, VR>, options)
+  }
+
+  /** As join, but a row of either table without a match joins with null. */
+  outerJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<K, V | null, VO | null, VR>, options?: TableTableJoinOptions<VR>): KTable<K, VR> {
+    return this.joinWith('outer', other, joiner, options)
   }
 
   /** The table's updates as a stream; a deleted key becomes a record with a null value. */
@@ -128,6 +148,10 @@ export class KTable<K, V> {
     const graceMs = this.info.window?.graceMs ?? 0
     this.dsl.addStatefulProcessor(name, suppressProcessor<K, V>(suppressed, storeName, graceMs, requireSerde(this.info.keySerde, 'suppress', 'key')), this.info.nodeName, [store])
     return new KTable<K, V>(this.dsl, { ...this.info, nodeName: name, storeName: undefined, lineage: extendLineage(this.info.lineage, 'suppress', options?.name) })
+  }
+
+  private joinWith<VO, VR>(kind: JoinKind, other: KTable<K, VO>, joiner: ValueJoiner<K, V | null, VO | null, VR>, options: TableTableJoinOptions<VR> | undefined): KTable<K, VR> {
+    return new KTable<K, VR>(this.dsl, tableTableJoin(this.dsl, this, other, joiner, kind, options))
   }
 
   private derive<VR>(
