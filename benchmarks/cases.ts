@@ -232,8 +232,7 @@ function joinCase(distribution: Distribution, s: Sizes): CaseDef {
       portLoop('tight-loop-join', 'join', { tableTopic: TABLE }),
       join('streamfold-global-alos', 'join-global', 'at_least_once'),
       join('streamfold-global-eos', 'join-global', 'exactly_once'),
-      // Opt-in until KStream-KTable joins land (the join builder still throws).
-      { ...join('streamfold-table-eos', 'join-table', 'exactly_once'), optIn: true },
+      join('streamfold-table-eos', 'join-table', 'exactly_once'),
     ],
     targets: [],
     comparisons: [
