@@ -7,6 +7,7 @@ const spec: CommandSpec = {
   options: [
     { name: 'max', flag: 'max', type: 'integer', min: 1, placeholder: '<n>', help: 'how many', defaultText: '10', env: 'DEMO_MAX' },
     { name: 'offset', flag: 'offset', type: 'integer', help: 'may be negative' },
+    { name: 'bound', flag: 'bound', type: 'integer', min: 0, unbounded: true, help: 'Infinity lifts it' },
     { name: 'format', flag: 'format', type: 'string', choices: ['text', 'json'], help: 'output' },
     { name: 'follow', flag: 'follow', type: 'boolean', help: 'keep going' },
     { name: 'kafka', flag: 'kafka', type: 'list', help: 'properties' },
@@ -24,13 +25,20 @@ describe('parseArgs', () => {
     expect(parseArgs(spec, ['--follow=false', '--', '--weird-file']).options.follow).toBe(false)
   })
 
+  it('takes Infinity only for an unbounded integer option', () => {
+    expect(parseArgs(spec, ['f', '--bound', 'Infinity']).options.bound).toBe(Number.POSITIVE_INFINITY)
+    expect(parseArgs(spec, ['f', '--bound=0']).options.bound).toBe(0)
+    expect(() => parseArgs(spec, ['f', '--max', 'Infinity'])).toThrow("invalid value for --max: expected an integer >= 1, got 'Infinity'")
+    expect(() => parseArgs(spec, ['f', '--bound', 'inf'])).toThrow("invalid value for --bound: expected an integer >= 0 or Infinity, got 'inf'")
+  })
+
   it('sees --help and -h anywhere, and then does not insist on positionals', () => {
     expect(parseArgs(spec, ['--max', '2', '-h']).help).toBe(true)
     expect(parseArgs(spec, ['--help']).help).toBe(true)
   })
 
   it.each([
-    [['f', '--nope'], "demo: unknown option --nope; accepted: --max, --offset, --format, --follow, --kafka, --help (see: streamfold demo --help)"],
+    [['f', '--nope'], "demo: unknown option --nope; accepted: --max, --offset, --bound, --format, --follow, --kafka, --help (see: streamfold demo --help)"],
     [['f', '--nope=1'], 'unknown option --nope;'],
     [['f', '-x'], 'unknown option -x;'],
     [['f', '--max'], 'option --max needs a value: an integer >= 1'],

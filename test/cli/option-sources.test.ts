@@ -60,6 +60,19 @@ describe('worker options from module, file, environment and flags', () => {
     )
   })
 
+  it('takes Infinity for maxUncommittedBytes from every source, and names a non-finite number it refuses', () => {
+    const resolve = (sources: Parameters<typeof mergeOptions>[1]) => resolveWorkerSettings(mergeOptions(FILE_OPTIONS, { flags: {}, env: {}, module: { applicationId: 'app' }, ...sources }))
+    expect(resolve({ module: { applicationId: 'app', maxUncommittedBytes: Number.POSITIVE_INFINITY } }).maxUncommittedBytes).toBe(Number.POSITIVE_INFINITY)
+    expect(resolve({ env: { STREAMFOLD_MAX_UNCOMMITTED_BYTES: 'Infinity' } }).maxUncommittedBytes).toBe(Number.POSITIVE_INFINITY)
+    expect(resolve({ file: { path: 'w.json', values: { maxUncommittedBytes: 'Infinity' } } }).maxUncommittedBytes).toBe(Number.POSITIVE_INFINITY)
+    expect(() => resolve({ module: { applicationId: 'app', commitIntervalMs: Number.POSITIVE_INFINITY } })).toThrow(
+      "invalid value for commitIntervalMs in the module's config: expected an integer >= 0, got 'Infinity'",
+    )
+    expect(() => resolve({ module: { applicationId: 'app', maxUncommittedBytes: Number.NaN } })).toThrow(
+      "invalid value for maxUncommittedBytes in the module's config: expected an integer >= 0 or Infinity, got 'NaN'",
+    )
+  })
+
   it('requires an applicationId from some source', () => {
     expect(() => resolveWorkerSettings(mergeOptions(FILE_OPTIONS, { flags: {}, env: {} }))).toThrow(
       "missing applicationId: give --application-id, STREAMFOLD_APPLICATION_ID, or applicationId in the module's config or the config file",

@@ -18,6 +18,8 @@ export interface OptionSpec {
   readonly choices?: readonly string[]
   /** Smallest accepted integer. */
   readonly min?: number
+  /** An integer option that also takes `Infinity` (no bound), as its StreamsConfig field does. */
+  readonly unbounded?: boolean
   /** Placeholder in the help text, e.g. `<n>`. */
   readonly placeholder?: string
   /** Shown in the help text only: defaults are applied by the command. */
@@ -99,6 +101,7 @@ export function convertOption(option: OptionSpec, raw: string): OptionValue | un
     case 'boolean':
       return raw === 'true' ? true : raw === 'false' ? false : undefined
     case 'integer': {
+      if (option.unbounded === true && raw === 'Infinity') return Number.POSITIVE_INFINITY
       if (!/^-?\d+$/.test(raw)) return undefined
       const n = Number(raw)
       if (!Number.isSafeInteger(n) || (option.min !== undefined && n < option.min)) return undefined
@@ -113,7 +116,7 @@ export function convertOption(option: OptionSpec, raw: string): OptionValue | un
 /** What a value of this option may be, in words (for error messages and help). */
 export function describeAccepted(option: OptionSpec): string {
   if (option.choices !== undefined) return `one of ${option.choices.join(', ')}`
-  if (option.type === 'integer') return option.min === undefined ? 'an integer' : `an integer >= ${option.min}`
+  if (option.type === 'integer') return `${option.min === undefined ? 'an integer' : `an integer >= ${option.min}`}${option.unbounded === true ? ' or Infinity' : ''}`
   if (option.type === 'boolean') return 'true or false'
   return `a non-empty ${option.placeholder?.replace(/[<>]/g, '') ?? 'value'}`
 }

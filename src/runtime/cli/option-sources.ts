@@ -98,7 +98,7 @@ function checkValue(spec: OptionSpec, raw: unknown, where: string): string | num
   const text = typeof raw === 'string' || typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : undefined
   const value = text === undefined ? undefined : convertOption(spec, text)
   const typeOk = spec.type === 'integer' ? typeof raw === 'number' || typeof raw === 'string' : spec.type === 'boolean' ? typeof raw === 'boolean' : typeof raw === 'string'
-  if (value === undefined || Array.isArray(value) || !typeOk) throw invalid(where, spec, JSON.stringify(raw))
+  if (value === undefined || Array.isArray(value) || !typeOk) throw invalid(where, spec, shown(raw))
   return value as string | number | boolean
 }
 
@@ -122,6 +122,11 @@ function kafkaPairs(pairs: readonly string[]): KafkaProperties {
     out[pair.slice(0, eq)] = pair.slice(eq + 1)
   }
   return out
+}
+
+/** A value as the user wrote it: JSON shows NaN and Infinity as null, and undefined not at all. */
+function shown(raw: unknown): string {
+  return typeof raw === 'number' && !Number.isFinite(raw) ? String(raw) : JSON.stringify(raw) ?? String(raw)
 }
 
 function invalid(where: string, spec: OptionSpec, got: string): StreamfoldError {
