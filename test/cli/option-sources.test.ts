@@ -61,7 +61,7 @@ describe('worker options from module, file, environment and flags', () => {
   })
 
   it('takes Infinity for maxUncommittedBytes from every source, and names a non-finite number it refuses', () => {
-    const resolve = (sources: Parameters<typeof mergeOptions>[1]) => resolveWorkerSettings(mergeOptions(FILE_OPTIONS, { flags: {}, env: {}, module: { applicationId: 'app' }, ...sources }))
+    const resolve = (sources: Partial<Parameters<typeof mergeOptions>[1]>) => resolveWorkerSettings(mergeOptions(FILE_OPTIONS, { flags: {}, env: {}, module: { applicationId: 'app' }, ...sources }))
     expect(resolve({ module: { applicationId: 'app', maxUncommittedBytes: Number.POSITIVE_INFINITY } }).maxUncommittedBytes).toBe(Number.POSITIVE_INFINITY)
     expect(resolve({ env: { STREAMFOLD_MAX_UNCOMMITTED_BYTES: 'Infinity' } }).maxUncommittedBytes).toBe(Number.POSITIVE_INFINITY)
     expect(resolve({ file: { path: 'w.json', values: { maxUncommittedBytes: 'Infinity' } } }).maxUncommittedBytes).toBe(Number.POSITIVE_INFINITY)
