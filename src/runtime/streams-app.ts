@@ -241,7 +241,7 @@ export class StreamsApp {
       errorHandlers: globalErrorHandlers(config.errorHandlers, this.logger),
     })
     rt.globalReader = rt.broker!.broker.reader()
-    const source = { reader: rt.globalReader, partitions, isolationLevel: exactlyOnce ? ('read_committed' as const) : ('read_uncommitted' as const) }
+    const source = { reader: rt.globalReader, offsets: admin, partitions, isolationLevel: exactlyOnce ? ('read_committed' as const) : ('read_uncommitted' as const) }
     rt.globalUpdater = new GlobalUpdater(rt.globals, source, this.logger)
     await rt.globalUpdater.bootstrap()
   }

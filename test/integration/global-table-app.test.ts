@@ -9,18 +9,12 @@ import { createEmbeddedBroker, type EmbeddedBroker } from '../../src/runtime/bro
 import type { OutgoingRecord } from '../../src/runtime/broker/broker'
 import { caughtUp, produce, readTopic, tempDirs, waitFor, waitForState } from './support/app-test-kit'
 import { captureLogs } from '../observability/support/log-capture'
+import { customersJoinTopology } from './support/global-table-fixtures'
 
 const tempDir = tempDirs()
 const str = Serdes.string()
 
-function topology() {
-  const b = new StreamBuilder()
-  const customers = b.globalTable('customers', { key: str, value: str, name: 'customers' })
-  b.stream('orders', { key: str, value: str })
-    .join(customers, (_order, customerId) => customerId, (order, customerId, name) => `${order}:${customerId}:${name}`)
-    .to('enriched', { key: str, value: str })
-  return b.build()
-}
+const topology = () => customersJoinTopology('join')
 
 const customer = (id: string, name: string): OutgoingRecord => ({ topic: 'customers', key: Buffer.from(id), value: Buffer.from(name), timestamp: 1, headers: [] })
 const order = (id: string, customerId: string): OutgoingRecord => ({ topic: 'orders', key: Buffer.from(id), value: Buffer.from(customerId), timestamp: 2, headers: [] })

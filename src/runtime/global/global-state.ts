@@ -17,7 +17,7 @@ import type { KeyValueStore } from '../../state/key-value-store'
 import type { StateMemory } from '../../state/memory-budget'
 import { TaskStores } from '../../state/task-stores'
 import type { GlobalStoreSpec } from '../../topology/global-store-spec'
-import type { BrokerRecord, IsolationLevel, PartitionReader, TopicPartitionOffset } from '../broker/broker'
+import type { BrokerAdmin, BrokerRecord, IsolationLevel, PartitionReader, TopicPartitionOffset } from '../broker/broker'
 import { safeReason } from '../task/source-node'
 import type { RecordErrorHandlers } from '../task/record-error-handlers'
 import type { GlobalStoreLookup } from '../task/task-context'
@@ -38,6 +38,8 @@ export interface GlobalStateOptions {
 
 export interface CatchUpSource {
   readonly reader: Pick<PartitionReader, 'readToEnd'>
+  /** Each partition's log start and high watermark, to find stored offsets out of range. */
+  readonly offsets: Pick<BrokerAdmin, 'beginningOffsets' | 'endOffsets'>
   /** Partition count of each global topic. */
   readonly partitions: ReadonlyMap<string, number>
   readonly isolationLevel: IsolationLevel
@@ -71,7 +73,7 @@ export class GlobalState implements GlobalStoreLookup {
 
   private constructor(
     private readonly options: GlobalStateOptions,
-    private readonly stores: TaskStores,
+    private stores: TaskStores,
   ) {
     this.bySpecTopic = new Map(options.specs.map((s) => [s.topic, s]))
     this.logger = (options.logger ?? silentLogger()).child({ taskId: GLOBAL_TASK_ID })
@@ -112,15 +114,35 @@ export class GlobalState implements GlobalStoreLookup {
   /**
    * Reads every partition from where the store left off to its current end, committing after
    * each batch. Resolves to the number of records applied.
+   *
+   * A stored offset below the partition's log start (records deleted unread, tombstones among
+   * them) or past its end (the topic was deleted and recreated), or a stored partition the topic
+   * no longer has, means the store no longer matches its topic. Kafka Streams then wipes the
+   * global store and reads the topic again (OffsetOutOfRange): `onOutOfRange: 'wipe'` does that,
+   * for the bootstrap, when no task holds the stores yet; `'fail'` throws STATE_CORRUPTED (the
+   * background catch-up: the app stops, and its restart wipes).
    */
-  async catchUp(source: CatchUpSource): Promise<number> {
+  async catchUp(source: CatchUpSource, onOutOfRange: 'wipe' | 'fail' = 'fail'): Promise<number> {
+    const ranges = await this.partitionRanges(source)
+    const outOfRange = this.outOfRange(ranges)
+    if (outOfRange.length > 0) {
+      const coordinates = outOfRange.slice(0, 10)
+      if (onOutOfRange === 'fail') {
+        throw new StreamfoldError('STATE_CORRUPTED', `a global store's stored offsets are out of range of its topic (deleted records or a recreated topic): restart the app to rebuild it`, {
+          taskId: GLOBAL_TASK_ID,
+          ...coordinates[0],
+        })
+      }
+      this.logger.warn({ outOfRange: coordinates, partitions: outOfRange.length }, 'global store offsets are out of range of their topics (deleted records or a recreated topic): wiping the global stores and reading the topics again')
+      await this.wipe()
+    }
     let applied = 0
-    for (const topic of this.topics) {
-      const count = source.partitions.get(topic)
-      if (count === undefined) throw new StreamfoldError('TOPIC_NOT_FOUND', `global table topic ${topic} does not exist`, { topic })
-      for (let partition = 0; partition < count; partition++) {
+    for (const [topic, partitions] of ranges) {
+      for (const { partition, end } of partitions) {
+        const offset = this.nextOffset(topic, partition)
+        if (offset >= end) continue
         await source.reader.readToEnd(
-          { topic, partition, offset: this.nextOffset(topic, partition) },
+          { topic, partition, offset },
           async (records) => {
             if (records.length === 0) return
             for (const record of records) this.apply(record)
@@ -132,6 +154,42 @@ export class GlobalState implements GlobalStoreLookup {
       }
     }
     return applied
+  }
+
+  private async partitionRanges(source: CatchUpSource): Promise<Map<string, PartitionRange[]>> {
+    const ranges = new Map<string, PartitionRange[]>()
+    for (const topic of this.topics) {
+      const count = source.partitions.get(topic)
+      if (count === undefined) throw new StreamfoldError('TOPIC_NOT_FOUND', `global table topic ${topic} does not exist`, { topic })
+      const tps = Array.from({ length: count }, (_, partition) => ({ topic, partition }))
+      // The high watermark even under read_committed: an offset at or below it is in range.
+      const [starts, ends] = await Promise.all([source.offsets.beginningOffsets(tps), source.offsets.endOffsets(tps, 'read_uncommitted')])
+      ranges.set(
+        topic,
+        tps.map(({ partition }) => ({
+          partition,
+          start: starts.find((o) => o.partition === partition)?.offset ?? 0,
+          end: ends.find((o) => o.partition === partition)?.offset ?? 0,
+        })),
+      )
+    }
+    return ranges
+  }
+
+  private outOfRange(ranges: ReadonlyMap<string, readonly PartitionRange[]>): TopicPartitionOffset[] {
+    return this.stores.dedup.appliedOffsets().filter(({ topic, partition, offset }) => {
+      const range = ranges.get(topic)?.[partition]
+      // A topic no global store reads any more keeps its stale offsets harmlessly.
+      if (!ranges.has(topic)) return false
+      return range === undefined || offset < range.start || offset > range.end
+    })
+  }
+
+  /** Deletes the global database and opens it empty (only before tasks hold its stores). */
+  private async wipe(): Promise<void> {
+    await this.stores.wipe()
+    this.views.clear()
+    this.stores = await TaskStores.open(storesOptions(this.options))
   }
 
   /**
@@ -176,6 +234,12 @@ export class GlobalState implements GlobalStoreLookup {
   async close(): Promise<void> {
     await this.stores.close()
   }
+}
+
+interface PartitionRange {
+  readonly partition: number
+  readonly start: number
+  readonly end: number
 }
 
 function storesOptions(options: Omit<GlobalStateOptions, 'stateDir'> & { readonly stateDir?: string }) {
