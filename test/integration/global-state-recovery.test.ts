@@ -142,4 +142,17 @@ describe('GlobalKTable state and its topic', () => {
     const logs = await runOnce(stateDir, async () => expect(await lookUp(broker, ['c0', 'c1'])).toEqual({ c0: 'new-0', c1: 'null' }))
     expect(wiped(logs)).toHaveLength(1)
   })
+
+  it('tombstones delete rows (at bootstrap, while running, and for good across a restart); null-key records are skipped with a warning', async () => {
+    const stateDir = tempDir()
+    await produce(broker, [customer('a', 'a1', 0), customer('b', 'b1', 1), { ...customer('x', 'keyless', 0), key: null }, customer('a', null, 0)])
+    const logs = await runOnce(stateDir, async () => {
+      expect(await lookUp(broker, ['a', 'b'])).toEqual({ a: 'null', b: 'b1' })
+      await produce(broker, [customer('b', null, 1)])
+      await waitFor(async () => (await lookUp(broker, ['b'])).b === 'null', 15_000, 'b deleted')
+    })
+    const keyless = logs.lines.filter((l) => l.msg === 'Skipped a global table record with a null key')
+    expect(keyless).toMatchObject([{ topic: 'customers', partition: 0, offset: 1 }])
+    await runOnce(stateDir, async () => expect(await lookUp(broker, ['a', 'b'])).toEqual({ a: 'null', b: 'null' }))
+  })
 })
