@@ -141,7 +141,7 @@ export class GlobalState implements GlobalStoreLookup {
       for (const { partition, end } of partitions) {
         const offset = this.nextOffset(topic, partition)
         if (offset >= end) continue
-        await source.reader.readToEnd(
+        const reached = await source.reader.readToEnd(
           { topic, partition, offset },
           async (records) => {
             if (records.length === 0) return
@@ -151,6 +151,9 @@ export class GlobalState implements GlobalStoreLookup {
           },
           { isolationLevel: source.isolationLevel },
         )
+        // Past what no consumer receives (a transaction's commit marker, aborted records): else
+        // every catch-up reads the partition again from there and waits for its end.
+        if (reached > this.nextOffset(topic, partition)) await this.commit({ topic, partition, offset: reached })
       }
     }
     return applied
