@@ -7,7 +7,8 @@ import {
   tableToStreamProcessor,
 } from '../processors/stateful/table-map-processors'
 import { tableSourceProcessor } from '../processors/stateful/table-source-processor'
-import { valueAndTimestampSerde } from '../processors/stateful/value-and-timestamp'
+import type { TableValueGetterSupplier } from '../processors/stateful/table-value-getter'
+import { valueAndTimestampSerde, type ValueAndTimestamp } from '../processors/stateful/value-and-timestamp'
 import type { ProcessorSupplier } from '../processors/processor'
 import type { KeyValuePair } from '../processors/stream-record'
 import { TopologyError } from '../errors'
@@ -22,6 +23,7 @@ import { extendLineage, stableName } from './stable-name'
 import type { StreamInfo } from './stream-info'
 import { suppressStoreSpec, type Suppressed } from './suppressed'
 import { tableTableJoin, type TableTableJoinOptions } from './table-table-join'
+import { deriveValueGetter } from './table-value-getter'
 import type { JoinKind, ValueJoiner } from './value-joiner'
 
 export interface TableOptions<K, V> extends NamedOptions {
@@ -38,11 +40,27 @@ export interface TableOptions<K, V> extends NamedOptions {
   readonly caching?: boolean
 }
 
+/**
+ * Kafka Streams' Materialized for a derived table (filter, mapValues, a table-table join): with
+ * `name`, the result is kept in a logged, queryable key-value store of that name; `value` is its
+ * serde (needed when the value type changed, as after mapValues or a join), `inMemory` and
+ * `caching` as for TableOptions (caching on by default, as for named tables).
+ */
+export interface MaterializedOptions<V> extends NamedOptions {
+  readonly value?: Serde<V>
+  readonly inMemory?: boolean
+  readonly caching?: boolean
+}
+
 /** What a KTable knows beyond a stream: its store (if materialized) and, for windowed tables, the grace period. */
 export interface TableInfo<K, V> extends StreamInfo<K, V> {
   readonly storeName: string | undefined
   /** Set on windowed aggregation results: how long after a window's end updates may still come. */
   readonly window: { readonly graceMs: number } | undefined
+  /** How joins read a derived table that has no store (unset: through `storeName`). */
+  readonly valueGetter?: TableValueGetterSupplier<K, V>
+  /** Why a table with neither store nor getter cannot be read by key, for the join's error. */
+  readonly unreadable?: string
 }
 
 /**
@@ -63,16 +81,19 @@ export class KTable<K, V> {
     return this.info.storeName
   }
 
-  filter(predicate: (key: K, value: V) => boolean, options?: NamedOptions): KTable<K, V> {
-    return this.derive('filter', 'KTABLE-FILTER-', tableFilterProcessor(predicate, false), this.info.valueSerde, options)
+  /** Rows that stop matching are deleted downstream; with `options.name` the result is materialized. */
+  filter(predicate: (key: K, value: V) => boolean, options?: MaterializedOptions<V>): KTable<K, V> {
+    return this.filterWith('filter', predicate, options)
   }
 
-  filterNot(predicate: (key: K, value: V) => boolean, options?: NamedOptions): KTable<K, V> {
-    return this.derive('filterNot', 'KTABLE-FILTER-', tableFilterProcessor(predicate, true), this.info.valueSerde, options)
+  filterNot(predicate: (key: K, value: V) => boolean, options?: MaterializedOptions<V>): KTable<K, V> {
+    return this.filterWith('filterNot', (key, value) => !predicate(key, value), options)
   }
 
-  mapValues<VR>(mapper: (key: K, value: V) => VR, options?: NamedOptions): KTable<K, VR> {
-    return this.derive('mapValues', 'KTABLE-MAPVALUES-', tableMapValuesProcessor(mapper), undefined, options)
+  /** With `options.name` the result is materialized, which needs `options.value` (the new type's serde). */
+  mapValues<VR>(mapper: (key: K, value: V) => VR, options?: MaterializedOptions<VR>): KTable<K, VR> {
+    const derive = (key: K, row: ValueAndTimestamp<V>): ValueAndTimestamp<VR> => ({ value: mapper(key, row.value), timestamp: row.timestamp })
+    return this.derive('mapValues', 'KTABLE-MAPVALUES-', tableMapValuesProcessor(mapper), derive, undefined, options)
   }
 
   /**
@@ -147,23 +168,40 @@ export class KTable<K, V> {
     )
     const graceMs = this.info.window?.graceMs ?? 0
     this.dsl.addStatefulProcessor(name, suppressProcessor<K, V>(suppressed, storeName, graceMs, requireSerde(this.info.keySerde, 'suppress', 'key')), this.info.nodeName, [store])
-    return new KTable<K, V>(this.dsl, { ...this.info, nodeName: name, storeName: undefined, lineage: extendLineage(this.info.lineage, 'suppress', options?.name) })
+    const lineage = extendLineage(this.info.lineage, 'suppress', options?.name)
+    return new KTable<K, V>(this.dsl, { ...this.info, nodeName: name, storeName: undefined, lineage, valueGetter: undefined, unreadable: 'a suppressed table' })
   }
 
   private joinWith<VO, VR>(kind: JoinKind, other: KTable<K, VO>, joiner: ValueJoiner<K, V | null, VO | null, VR>, options: TableTableJoinOptions<VR> | undefined): KTable<K, VR> {
     return new KTable<K, VR>(this.dsl, tableTableJoin(this.dsl, this, other, joiner, kind, options))
   }
 
+  private filterWith(operation: string, matches: (key: K, value: V) => boolean, options: MaterializedOptions<V> | undefined): KTable<K, V> {
+    const derive = (key: K, row: ValueAndTimestamp<V>): ValueAndTimestamp<V> | undefined => (matches(key, row.value) ? row : undefined)
+    return this.derive(operation, 'KTABLE-FILTER-', tableFilterProcessor(matches), derive, this.info.valueSerde, options)
+  }
+
+  /**
+   * A table computed row by row from this one: a processor for its updates and, for joins, a
+   * value getter applying the same `derive` to this table's rows (Kafka Streams' KTableFilter and
+   * KTableMapValues value getters). With `options.name` the result gets a store of its own.
+   */
   private derive<VR>(
     operation: string,
     prefix: string,
     supplier: ProcessorSupplier<K, Change<V>, K, Change<VR>>,
+    derive: (key: K, row: ValueAndTimestamp<V>) => ValueAndTimestamp<VR> | undefined,
     valueSerde: Serde<VR> | undefined,
-    options: NamedOptions | undefined,
+    options: MaterializedOptions<VR> | undefined,
   ): KTable<K, VR> {
+    if (options?.name !== undefined) {
+      // Checked before any node is added, so a refused call leaves the topology as it was.
+      requireSerde(this.info.keySerde, operation, 'key')
+      requireSerde(options.value ?? valueSerde, operation, 'value')
+    }
     const name = this.dsl.nodeName(prefix, options)
     this.dsl.graph.addProcessor(name, supplier, this.info.nodeName)
-    return new KTable<K, VR>(this.dsl, {
+    const derived: TableInfo<K, VR> = {
       nodeName: name,
       keyChanged: false,
       lineage: extendLineage(this.info.lineage, operation, options?.name),
@@ -171,8 +209,25 @@ export class KTable<K, V> {
       valueSerde,
       storeName: undefined,
       window: this.info.window,
-    })
+      valueGetter: deriveValueGetter(this.info, derive),
+      unreadable: this.info.unreadable,
+    }
+    return new KTable<K, VR>(this.dsl, materializeIfNamed(this.dsl, derived, options, operation))
   }
+}
+
+/**
+ * Kafka Streams' Materialized on a derived table: with a name, the table's updates are written to
+ * a store of that name (as a table built from a stream), which also serves joins and queries.
+ */
+export function materializeIfNamed<K, V>(dsl: DslContext, table: TableInfo<K, V>, options: MaterializedOptions<V> | undefined, operation: string): TableInfo<K, V> {
+  if (options?.name === undefined) return table
+  const streamName = `${options.name}-tostream`
+  dsl.graph.addProcessor(streamName, tableToStreamProcessor<K, V>(), table.nodeName)
+  const asStream: StreamInfo<K, V> = { ...table, nodeName: streamName }
+  const { name, value, inMemory, caching } = options
+  // A windowed table stays windowed (suppress needs its grace; joins refuse it) when stored.
+  return { ...materializeTable(dsl, asStream, { name, value, inMemory, caching }, operation).info, window: table.window }
 }
 
 /** Materializes a stream of (key, value-or-null) records as a table in a key-value store. */

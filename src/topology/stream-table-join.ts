@@ -1,17 +1,18 @@
 import { streamTableJoinProcessor } from '../processors/stateful/stream-table-join-processor'
-import { TopologyError } from '../errors'
 import type { DslContext, NamedOptions } from './dsl-context'
 import type { KTable } from './ktable'
 import { requireSerde } from './require-serde'
 import { extendLineage, stableName } from './stable-name'
 import type { StreamInfo } from './stream-info'
+import { valueGetterOf } from './table-value-getter'
 import type { JoinKind, ValueJoiner } from './value-joiner'
 
 export type StreamTableJoinOptions = NamedOptions
 
 /**
- * KStream-KTable join: a processor fed by the stream that reads the table's store. Connecting
- * the store to it puts the stream's source and the table's source in one sub-topology, so the
+ * KStream-KTable join: a processor fed by the stream that reads the table through its value
+ * getter (its store, or for a derived table its ancestors' stores with the derivation applied).
+ * Connecting those stores to it puts the stream's source and the table's source in one sub-topology, so the
  * runtime's topic plan requires their topics to have equal partition counts (co-partitioning).
  * A stream whose key changed upstream goes through a repartition topic first, as in Kafka Streams.
  */
@@ -24,14 +25,7 @@ export function streamTableJoin<K, V, VT, VR>(
   options: StreamTableJoinOptions | undefined,
 ): StreamInfo<K, VR> {
   const operation = kind === 'left' ? 'leftJoin' : 'join'
-  const storeName = table.queryableStoreName
-  if (storeName === undefined) {
-    // Kafka Streams would read such a table through value getters; we do not have them yet.
-    throw new TopologyError(
-      'TOPOLOGY_INVALID',
-      `KStream-KTable ${operation} needs a materialized table (a source table, toTable() or an aggregation); materialize a derived table with toStream().toTable({ name })`,
-    )
-  }
+  const getter = valueGetterOf(table.info, `KStream-KTable ${operation}`)
   const input = stream.keyChanged
     ? dsl.repartition(stream, stableName(stream.lineage, operation), {
         // Both sides share the key type, so the table's key serde fits a re-keyed stream.
@@ -40,8 +34,8 @@ export function streamTableJoin<K, V, VT, VR>(
       })
     : stream
   const name = dsl.nodeName('KSTREAM-JOIN-', options)
-  dsl.graph.addProcessor(name, streamTableJoinProcessor<K, V, VT, VR>({ storeName, joiner, left: kind === 'left' }), input.nodeName)
-  dsl.graph.connectProcessorAndStateStores(name, storeName)
+  dsl.graph.addProcessor(name, streamTableJoinProcessor<K, V, VT, VR>({ table: getter, joiner, left: kind === 'left' }), input.nodeName)
+  dsl.graph.connectProcessorAndStateStores(name, ...getter.storeNames)
   return {
     nodeName: name,
     keyChanged: false,

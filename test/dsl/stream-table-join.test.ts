@@ -1,5 +1,5 @@
-import { Serdes, StreamBuilder, type Topology } from 'streamfold'
-import { TopologyTestDriver } from 'streamfold/testing'
+import { Serdes, StreamBuilder, Suppressed, type Topology } from 'streamfold'
+import { rows, withDriver } from './support/driver-kit'
 import { planTopics } from '../../src/runtime/app/topic-plan'
 import { createEmbeddedBroker } from '../../src/runtime/broker/embedded/embedded-broker'
 
@@ -15,18 +15,6 @@ function streamJoinTable(left: boolean, rekey = false): Topology {
   joined.to('out', { key: str, value: str })
   return b.build()
 }
-
-function withDriver(topology: Topology, fn: (d: TopologyTestDriver) => void): void {
-  const d = new TopologyTestDriver(topology, { initialWallClockTimeMs: 0 })
-  try {
-    fn(d)
-  } finally {
-    d.close()
-  }
-}
-
-const rows = (out: { readRecordsToList(): { key: unknown; value: unknown; timestamp: number }[] }) =>
-  out.readRecordsToList().map((r) => [r.key, r.value, r.timestamp])
 
 describe('KStream-KTable join', () => {
   test('inner: stream records join the table value current at their arrival; table updates emit nothing; misses emit nothing', () => {
@@ -102,10 +90,12 @@ describe('KStream-KTable join', () => {
     })
   })
 
-  test('an unmaterialized table (filter result) is rejected with a clear error', () => {
+  test('an unmaterialized table (filter result) is read through its value getter; a suppressed one is refused with a clear error', () => {
     const b = new StreamBuilder()
-    const table = b.table('right', { key: str, value: str }).filter(() => true)
-    expect(() => b.stream('left', { key: str, value: str }).join(table, (_k, v, t) => `${v}${t}`)).toThrow(/needs a materialized table/)
+    const table = b.table('right', { key: str, value: str })
+    const stream = b.stream('left', { key: str, value: str })
+    expect(() => stream.join(table.filter(() => true), (_k, v, t) => `${v}${t}`)).not.toThrow()
+    expect(() => stream.join(table.suppress(Suppressed.untilTimeLimit(1)), (_k, v, t) => `${v}${t}`)).toThrow(/cannot read a suppressed table by key/)
   })
 
   test('the topic plan refuses a stream and a table with different partition counts; a re-keyed stream is repartitioned to the table\'s count', async () => {

@@ -1,12 +1,11 @@
-import type { KeyValueStore } from '../../state/key-value-store'
 import { asInternal, type InternalProcessorContext } from '../internal-context'
 import type { Processor, ProcessorContext, ProcessorSupplier } from '../processor'
 import type { StreamRecord } from '../stream-record'
-import type { ValueAndTimestamp } from './value-and-timestamp'
+import type { TableValueGetter, TableValueGetterSupplier } from './table-value-getter'
 
 export interface StreamTableJoinSpec<K, V, VT, VR> {
-  /** The table's store, connected to this processor (so both share one sub-topology). */
-  readonly storeName: string
+  /** Reads the table: its store, or its materialized ancestors' through its derivation (the DSL connects their stores to this processor). */
+  readonly table: TableValueGetterSupplier<K, VT>
   readonly joiner: (key: K, value: V, tableValue: VT | null) => VR
   readonly left: boolean
 }
@@ -25,13 +24,13 @@ export function streamTableJoinProcessor<K, V, VT, VR>(spec: StreamTableJoinSpec
 
 class StreamTableJoinProcessor<K, V, VT, VR> implements Processor<K, V, K, VR> {
   private context!: InternalProcessorContext<K, VR>
-  private table!: KeyValueStore<K, ValueAndTimestamp<VT>>
+  private table!: TableValueGetter<K, VT>
 
   constructor(private readonly spec: StreamTableJoinSpec<K, V, VT, VR>) {}
 
   init(context: ProcessorContext<K, VR>): void {
     this.context = asInternal(context)
-    this.table = context.getStateStore(this.spec.storeName)
+    this.table = this.spec.table.open(context)
   }
 
   process(record: StreamRecord<K, V>): void {

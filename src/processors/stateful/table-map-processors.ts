@@ -7,10 +7,11 @@ import type { Change } from './change'
  * aggregations keep retracting exactly what they added before.
  */
 
-/** KTable.filter/filterNot: a value that stops matching becomes a tombstone (its old value
- *  matched, its new one does not); an update where neither half matches is not forwarded. */
-export function tableFilterProcessor<K, V>(predicate: (key: K, value: V) => boolean, negate: boolean): ProcessorSupplier<K, Change<V>, K, Change<V>> {
-  const keep = (key: K, value: V | null): V | null => (value !== null && predicate(key, value) !== negate ? value : null)
+/** KTable.filter/filterNot (`matches` has filterNot's negation applied): a value that stops
+ *  matching becomes a tombstone (its old value matched, its new one does not); an update where
+ *  neither half matches is not forwarded. */
+export function tableFilterProcessor<K, V>(matches: (key: K, value: V) => boolean): ProcessorSupplier<K, Change<V>, K, Change<V>> {
+  const keep = (key: K, value: V | null): V | null => (value !== null && matches(key, value) ? value : null)
   return () =>
     new TableChangeProcessor<K, V, V>((key, change) => {
       const newValue = keep(key, change.newValue)

@@ -1,9 +1,8 @@
-import type { KeyValueStore } from '../../state/key-value-store'
 import { asInternal, type InternalProcessorContext } from '../internal-context'
 import type { Processor, ProcessorContext, ProcessorSupplier } from '../processor'
 import type { StreamRecord } from '../stream-record'
 import type { Change } from './change'
-import type { ValueAndTimestamp } from './value-and-timestamp'
+import type { TableValueGetter, TableValueGetterSupplier } from './table-value-getter'
 
 export type TableJoinKind = 'inner' | 'left' | 'outer'
 
@@ -19,7 +18,11 @@ export type TableJoinKind = 'inner' | 'left' | 'outer'
  *   as null, and an update with neither new nor old value emits nothing.
  */
 export interface TableJoinSideSpec<K, V, VO, VR> {
-  readonly otherStoreName: string
+  /**
+   * Reads the other side's current row (its store, or its ancestors' through its derivation).
+   * This side needs no getter of its own: its Change carries the old value to retract.
+   */
+  readonly other: TableValueGetterSupplier<K, VO>
   /** Whether this side's values join when the other side has none. */
   readonly thisOptional: boolean
   /** Whether the other side's values join when this side has none (null). */
@@ -33,13 +36,13 @@ export function tableJoinSideProcessor<K, V, VO, VR>(spec: TableJoinSideSpec<K, 
 
 class TableJoinSideProcessor<K, V, VO, VR> implements Processor<K, Change<V>, K, Change<VR>> {
   private context!: InternalProcessorContext<K, Change<VR>>
-  private other!: KeyValueStore<K, ValueAndTimestamp<VO>>
+  private other!: TableValueGetter<K, VO>
 
   constructor(private readonly spec: TableJoinSideSpec<K, V, VO, VR>) {}
 
   init(context: ProcessorContext<K, Change<VR>>): void {
     this.context = asInternal(context)
-    this.other = context.getStateStore(this.spec.otherStoreName)
+    this.other = this.spec.other.open(context)
   }
 
   process(record: StreamRecord<K, Change<V>>): void {
