@@ -1,7 +1,9 @@
 /**
  * A KStream-KTable join and a KTable-KTable join on the real runtime (embedded broker, LevelDB in
  * temp dirs): tables filled before a restart must be there after it (same state directory, or an
- * empty one so they come from the changelogs) for the joins of records arriving afterwards.
+ * empty one so they come from the changelogs) for the joins of records arriving afterwards. The
+ * same joins of derived tables (read through value getters over the restored ancestor stores, and
+ * a filter materialized by name, restored from its own changelog) must agree.
  */
 import { Serdes, StreamBuilder, StreamsApp, type Topology } from 'streamfold'
 import { silentLogger } from '../../src/logger'
@@ -17,15 +19,21 @@ const INPUTS = ['customers', 'orders', 'users', 'addresses']
 function joinTopology(): Topology {
   const b = new StreamBuilder()
   const customers = b.table('customers', { key: str, value: str })
-  b.stream('orders', { key: str, value: str })
-    .leftJoin(customers, (_k, order, customer) => `${order}@${customer ?? 'unknown'}`)
-    .to('enriched', { key: str, value: str })
+  const orders = b.stream('orders', { key: str, value: str })
+  orders.leftJoin(customers, (_k, order, customer) => `${order}@${customer ?? 'unknown'}`).to('enriched', { key: str, value: str })
+  const vips = customers.filter((k) => k !== 'c1').mapValues((_k, name) => name.toUpperCase())
+  orders.join(vips, (_k, order, customer) => `${order}@${customer}`).to('enriched-vip', { key: str, value: str })
   const users = b.table('users', { key: str, value: str })
   const addresses = b.table('addresses', { key: str, value: str })
   users
     .join(addresses, (_k, user, address) => `${user}|${address}`, { name: 'profiles', value: str })
     .toStream()
     .to('profiles-out', { key: str, value: str })
+  users
+    .filter((k) => k !== 'u1', { name: 'active-users' })
+    .leftJoin(addresses.mapValues((_k, address) => address.toUpperCase()), (_k, user, address) => `${user}|${address ?? '-'}`)
+    .toStream()
+    .to('profiles-derived', { key: str, value: str })
   return b.build()
 }
 
@@ -40,7 +48,7 @@ const latest = async (topic: string): Promise<Record<string, string | null>> => 
 let broker: EmbeddedBroker
 beforeEach(async () => {
   broker = await createEmbeddedBroker({ inMemory: true, cleanerIntervalMs: 0 })
-  await broker.admin().ensureTopics([...INPUTS, 'enriched', 'profiles-out'].map((name) => ({ name, partitions: 2 })))
+  await broker.admin().ensureTopics([...INPUTS, 'enriched', 'enriched-vip', 'profiles-out', 'profiles-derived'].map((name) => ({ name, partitions: 2 })))
 })
 afterEach(async () => {
   await broker.close()
@@ -71,6 +79,8 @@ describe('table joins across a restart', () => {
     await runUntilCaughtUp(applicationId, firstDir)
     expect(await latest('enriched')).toEqual({ c0: 'first@name-c0' })
     expect(await latest('profiles-out')).toEqual({ u0: 'user-u0|addr-u0', u1: 'user-u1|addr-u1' })
+    expect(await latest('enriched-vip')).toEqual({ c0: 'first@NAME-C0' })
+    expect(await latest('profiles-derived')).toEqual({ u0: 'user-u0|ADDR-U0', u2: 'user-u2|-', u3: 'user-u3|-', u4: 'user-u4|-' })
 
     // After the restart: orders and addresses can only join rows held in the restored stores.
     await produce(broker, [...ids('c', 5), 'c9'].map((c, i) => record('orders', c, `order-${c}`, T0 + 100 + i)))
@@ -80,5 +90,7 @@ describe('table joins across a restart', () => {
 
     expect(await latest('enriched')).toEqual({ ...Object.fromEntries(ids('c', 5).map((c) => [c, `order-${c}@name-${c}`])), c9: 'order-c9@unknown' })
     expect(await latest('profiles-out')).toEqual({ u0: 'user-u0-v2|addr-u0', u1: 'user-u1|addr-u1', u3: 'user-u3|addr-u3', u4: 'user-u4|addr-u4' })
+    expect(await latest('enriched-vip')).toEqual(Object.fromEntries(['c0', 'c2', 'c3', 'c4'].map((c) => [c, `order-${c}@NAME-${c.toUpperCase()}`])))
+    expect(await latest('profiles-derived')).toEqual({ u0: 'user-u0-v2|ADDR-U0', u2: 'user-u2|-', u3: 'user-u3|ADDR-U3', u4: 'user-u4|ADDR-U4' })
   })
 })
