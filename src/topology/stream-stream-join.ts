@@ -120,10 +120,14 @@ export function streamStreamJoin<K, V, VO, VR>(
 /**
  * Before + after + grace (Kafka Streams' retention for join stores), plus 1 ms: a store drops
  * records at exactly stream time - retention, and a record still inside its grace period may need
- * the other side's record from exactly that time.
+ * the other side's record from exactly that time. A record is accepted until stream time passes
+ * t + max(after, 0) + grace (the side processor), so with a negative before or after the stores
+ * keep records longer than the window's size: a record at t arriving in order looks back
+ * max(before, after) (mirrored for the right side).
  */
 function retentionOf(windows: JoinWindows): number {
-  return windows.sizeMs + windows.graceMs + 1
+  const { beforeMs, afterMs } = windows
+  return Math.max(Math.max(beforeMs, 0) + afterMs, beforeMs + Math.max(afterMs, 0)) + windows.graceMs + 1
 }
 
 function named(name: string | undefined, suffix: string): NamedOptions | undefined {

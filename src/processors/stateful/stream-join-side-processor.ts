@@ -79,7 +79,9 @@ class StreamJoinSideProcessor<K, VThis, VOther, VR> implements Processor<K, VThi
     }
     const streamTime = Math.max(timestamp, this.thisStore.observedStreamTime, this.otherStore.observedStreamTime)
     const { beforeMs, afterMs, graceMs } = this.side
-    if (timestamp + afterMs + graceMs < streamTime) {
+    // With a window shifted to one side (negative after), a record's window ends before the record
+    // itself: it is late only once stream time passes the record plus grace, never when in order.
+    if (timestamp + Math.max(afterMs, 0) + graceMs < streamTime) {
       return this.context.recordDropped('late-record', `record at ${timestamp} is past the join window's grace period (stream time ${streamTime})`)
     }
     const unmatched = this.unmatched
@@ -89,12 +91,19 @@ class StreamJoinSideProcessor<K, VThis, VOther, VR> implements Processor<K, VThi
         this.context.forward({ key: k, value: joined, timestamp: t, headers: record.headers })
       })
     }
-    const matches = this.otherStore.fetch(key, Math.max(0, timestamp - beforeMs), Math.max(0, timestamp + afterMs))
+    // Only the lower bound is clamped at 0 (Kafka Streams clamps both, so a window shifted wholly
+    // below 0 by a negative after would wrongly take in records at 0).
+    const matches = this.otherStore.fetch(key, Math.max(0, timestamp - beforeMs), timestamp + afterMs)
     for (const match of matches) {
       unmatched?.matched(key, !this.left, match.windowStart)
       this.context.forward({ ...record, value: this.side.joiner(key, value, match.value), timestamp: Math.max(timestamp, match.windowStart) })
     }
-    if (matches.length === 0 && this.side.emitsUnmatched && unmatched !== undefined) unmatched.add(key, this.left, timestamp, value)
+    if (matches.length === 0 && this.side.emitsUnmatched && unmatched !== undefined) {
+      // Its window closed already (only with a negative after): no later record of the other side
+      // is in time for it, so it is emitted at once, as Kafka Streams does.
+      if (timestamp + afterMs + graceMs < streamTime) this.context.forward({ ...record, value: this.side.joiner(key, value, null) })
+      else unmatched.add(key, this.left, timestamp, value)
+    }
     this.thisStore.put(key, value, timestamp)
   }
 
