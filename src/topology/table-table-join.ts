@@ -35,7 +35,8 @@ export function tableTableJoin<K, V, VO, VR>(
   const stores = [...new Set([...leftGetter.storeNames, ...rightGetter.storeNames])]
   if (stores.length < leftGetter.storeNames.length + rightGetter.storeNames.length) {
     // One store feeding both sides would update both before either looks up the other, so the
-    // old results retracted downstream would be wrong (Kafka Streams has the same limit).
+    // old results retracted downstream would be wrong. Kafka Streams does not check this; we
+    // refuse, as we refused joining a table with itself before value getters.
     throw new TopologyError('TOPOLOGY_INVALID', `a KTable cannot be ${operation}ed with itself or with a table derived from the same store`)
   }
   const leftName = dsl.nodeName('KTABLE-JOINTHIS-')

@@ -143,6 +143,29 @@ describe('KTable-KTable join with derived tables', () => {
     })
   })
 
+  test('a three-way join: an unnamed join result on one side, each update retracting the old result', () => {
+    const b = new StreamBuilder()
+    const users = b.table('users', { key: str, value: str })
+    const addresses = b.table('addresses', { key: str, value: str })
+    const phones = b.table('phones', { key: str, value: str })
+    users
+      .join(addresses, (_k, u, a) => `${u}|${a}`)
+      .join(phones.filter(active), (_k, ua, p) => `${ua}|${p}`)
+      .toStream()
+      .to('out', { key: str, value: str })
+    withDriver(b.build(), (d) => {
+      const [u, a, p] = ['users', 'addresses', 'phones'].map((t) => d.createInputTopic(t, str, str))
+      const out = d.createOutputTopic('out', str, str)
+      p!.pipeInput('k', '555', 1)
+      u!.pipeInput('k', 'ada', 2) // no address: the first join has no row, nothing reaches the second
+      a!.pipeInput('k', 'street', 3) // the first join's update reads phones through the filter
+      p!.pipeInput('k', '556', 4) // phones' side reads the first join's getter (users ⋈ addresses)
+      a!.pipeInput('k', null, 5) // the first join's row is gone: retracted all the way
+      p!.pipeInput('k', 'inactive', 6) // nothing joined any more: nothing to retract
+      expect(rows(out)).toEqual([['k', 'ada|street|555', 3], ['k', 'ada|street|556', 4], ['k', null, 5]])
+    })
+  })
+
   test('joining a table with a table derived from the same store is refused', () => {
     const b = new StreamBuilder()
     const t = b.table('t', { key: str, value: str })
@@ -156,6 +179,7 @@ describe('materialized derived tables', () => {
     const activeCustomers = b.table('customers', { key: str, value: str }).filter(active, { name: 'active-customers' })
     b.stream('orders', { key: str, value: str }).join(activeCustomers, (_k, o, c) => `${o}@${c}`).to('out', { key: str, value: str })
     const topology = b.build()
+    expect(activeCustomers.queryableStoreName).toBe('active-customers')
     expect(topology.describe().toString()).toMatch(/Processor: KSTREAM-JOIN-\d+ \(stores: \[active-customers\]\)/)
     withDriver(topology, (d) => {
       const c = d.createInputTopic('customers', str, str)
@@ -190,6 +214,10 @@ describe('tables refused as join inputs', () => {
     const stream = b.stream('s', { key: str, value: str })
     expect(() => stream.join(suppressed, (_k, v) => v)).toThrow(/cannot read a suppressed table by key; materialize it with toStream\(\)\.toTable/)
     expect(() => stream.join(suppressed.filter(active), (_k, v) => v)).toThrow(/suppressed table/)
+    // Materialized by name, the suppressed rows have a store of their own to be read from.
+    const stored = suppressed.filter(active, { name: 'held-rows' })
+    expect(stored.queryableStoreName).toBe('held-rows')
+    expect(() => stream.join(stored, (_k, v) => v)).not.toThrow()
   })
 
   test('a windowed table', () => {
