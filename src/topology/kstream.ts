@@ -123,14 +123,14 @@ export class KStream<K, V> {
    * whose keys match and whose timestamps are within the windows are joined.
    */
   join<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT, VR>, options?: StreamTableJoinOptions): KStream<K, VR>
-  join<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V, VO, VR>, windows: JoinWindows, options?: StreamStreamJoinOptions): KStream<K, VR>
+  join<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V, VO, VR>, windows: JoinWindows, options?: StreamStreamJoinOptions<K, V, VO>): KStream<K, VR>
   /** With a GlobalKTable: `keySelector` picks the table key to look up for each stream record. */
   join<GK, GV, VR>(globalTable: GlobalKTable<GK, GV>, keySelector: GlobalKeySelector<K, V, GK>, joiner: ValueJoiner<K, V, GV, VR>, options?: NamedOptions): KStream<K, VR>
   join<VO, VR>(
     other: KTable<K, VO> | KStream<K, VO> | GlobalKTable<unknown, VO>,
     joinerOrSelector: ValueJoiner<K, V, VO, VR> | GlobalKeySelector<K, V, unknown>,
     windowsOrOptions?: JoinWindows | StreamTableJoinOptions | ValueJoiner<K, V, VO, VR>,
-    options?: StreamStreamJoinOptions,
+    options?: StreamStreamJoinOptions<K, V, VO>,
   ): KStream<K, VR> {
     if (other instanceof GlobalKTable) return this.joinGlobal(false, other, joinerOrSelector as GlobalKeySelector<K, V, unknown>, windowsOrOptions as ValueJoiner<K, V, VO | null, VR>, options)
     const joiner = joinerOrSelector as ValueJoiner<K, V | null, VO | null, VR>
@@ -139,13 +139,13 @@ export class KStream<K, V> {
 
   /** As join, but a stream record without a match is joined with null (after its window closes, for a KStream). */
   leftJoin<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT | null, VR>, options?: StreamTableJoinOptions): KStream<K, VR>
-  leftJoin<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V, VO | null, VR>, windows: JoinWindows, options?: StreamStreamJoinOptions): KStream<K, VR>
+  leftJoin<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V, VO | null, VR>, windows: JoinWindows, options?: StreamStreamJoinOptions<K, V, VO>): KStream<K, VR>
   leftJoin<GK, GV, VR>(globalTable: GlobalKTable<GK, GV>, keySelector: GlobalKeySelector<K, V, GK>, joiner: ValueJoiner<K, V, GV | null, VR>, options?: NamedOptions): KStream<K, VR>
   leftJoin<VO, VR>(
     other: KTable<K, VO> | KStream<K, VO> | GlobalKTable<unknown, VO>,
     joinerOrSelector: ValueJoiner<K, V, VO | null, VR> | GlobalKeySelector<K, V, unknown>,
     windowsOrOptions?: JoinWindows | StreamTableJoinOptions | ValueJoiner<K, V, VO | null, VR>,
-    options?: StreamStreamJoinOptions,
+    options?: StreamStreamJoinOptions<K, V, VO>,
   ): KStream<K, VR> {
     if (other instanceof GlobalKTable) return this.joinGlobal(true, other, joinerOrSelector as GlobalKeySelector<K, V, unknown>, windowsOrOptions as ValueJoiner<K, V, VO | null, VR>, options)
     const joiner = joinerOrSelector as ValueJoiner<K, V | null, VO | null, VR>
@@ -157,7 +157,7 @@ export class KStream<K, V> {
     other: KStream<K, VO>,
     joiner: ValueJoiner<K, V | null, VO | null, VR>,
     windows: JoinWindows,
-    options?: StreamStreamJoinOptions,
+    options?: StreamStreamJoinOptions<K, V, VO>,
   ): KStream<K, VR> {
     return this.joinWith('outer', other, joiner, windows, options)
   }
@@ -236,7 +236,7 @@ export class KStream<K, V> {
     other: KTable<K, VO> | KStream<K, VO>,
     joiner: ValueJoiner<K, V | null, VO | null, VR>,
     windowsOrOptions: JoinWindows | StreamTableJoinOptions | undefined,
-    options: StreamStreamJoinOptions | undefined,
+    options: StreamStreamJoinOptions<K, V, VO> | undefined,
   ): KStream<K, VR> {
     if (other instanceof KTable) {
       if (kind === 'outer') throw new TopologyError('TOPOLOGY_INVALID', 'outerJoin takes a KStream: KStream-KTable joins are inner or left')

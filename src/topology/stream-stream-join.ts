@@ -19,9 +19,7 @@ import type { JoinWindows } from './windows'
  * repartitioned, its topic (`${name}-left` / `${name}-right`). Unnamed, they are named from the
  * streams' lineage.
  */
-// KStream's join signatures name this type without its parameters: they default to any, so serdes of any type fit.
-/* eslint-disable-next-line @typescript-eslint/no-explicit-any */
-export interface StreamStreamJoinOptions<K = any, V = any, VO = any> extends NamedOptions {
+export interface StreamStreamJoinOptions<K, V, VO> extends NamedOptions {
   /** Serdes for the stores and repartition topics; default: the streams' own, while known. */
   readonly key?: Serde<K>
   readonly value?: Serde<V>

@@ -38,6 +38,16 @@ describe('KStream-KStream join types', () => {
     }, w)
   })
 
+  test('option serdes must fit the key and both value types (they were any)', () => {
+    orders.join(payments, (_k, o, a) => o.total + a, w, { key: Serdes.string(), otherValue: Serdes.double() })
+    // @ts-expect-error a key serde of another type
+    orders.join(payments, (_k, o, a) => o.total + a, w, { key: Serdes.int32() })
+    // @ts-expect-error an other-value serde of the left stream's type
+    orders.leftJoin(payments, (_k, o, a) => o.total + (a ?? 0), w, { otherValue: Serdes.json<{ readonly total: number }>() })
+    // @ts-expect-error a value serde of the other stream's type
+    orders.outerJoin(payments, (_k, o, a) => (o?.total ?? 0) + (a ?? 0), w, { value: Serdes.double() })
+  })
+
   test('a stream joined with another stream needs JoinWindows', () => {
     // @ts-expect-error a KStream-KStream join without windows
     expect(() => orders.join(payments, (_k, o, a) => o.total + a)).toThrow()
