@@ -66,11 +66,21 @@ export async function planTopics(options: TopicPlanOptions): Promise<TopicPlan> 
 
   // Repartition topics in dependency order: a writer's count may itself come from a repartition topic.
   const repartitionCounts = new Map<string, number>()
+  // A reader fed only by repartition topics (a join of two re-keyed streams) co-partitions them:
+  // one fixed count among them (given or existing) wins, else the largest of their writers' counts,
+  // once all are known (Kafka Streams' CopartitionedTopicsEnforcer). Each topic alone would take its
+  // own writers' count, and differing counts would fail the reader's check below.
+  const coPartitionedCount = (reader: number): number | undefined => {
+    const group = repartition.filter((g) => g.reader === reader)
+    const fixed = group.map((g) => g.partitions ?? existing.get(g.name)).find((n) => n !== undefined)
+    if (fixed !== undefined) return fixed
+    return maxOf(group.map((g) => maxOf(g.writers.map((w) => partitions.get(w)))))
+  }
   for (let progress = true; progress; ) {
     progress = false
     for (const r of repartition) {
       if (repartitionCounts.has(r.name)) continue
-      const count = r.partitions ?? existing.get(r.name) ?? partitions.get(r.reader) ?? maxOf(r.writers.map((w) => partitions.get(w)))
+      const count = r.partitions ?? existing.get(r.name) ?? partitions.get(r.reader) ?? coPartitionedCount(r.reader)
       if (count === undefined) continue
       if (r.partitions !== undefined && existing.has(r.name) && existing.get(r.name) !== r.partitions) {
         throw mismatch(`repartition topic ${r.name} exists with ${existing.get(r.name)} partitions, the topology asks for ${r.partitions}`)
