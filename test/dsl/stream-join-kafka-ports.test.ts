@@ -139,6 +139,39 @@ describe('outer join: unmatched right records (Kafka KStreamKStreamOuterJoinTest
   })
 })
 
+describe('outer join: asymmetric windows (Kafka KStreamKStreamOuterJoinTest)', () => {
+  test('testShouldNotEmitLeftJoinResultForAsymmetricBeforeWindow: before 0', () => {
+    withJoin('outerJoin', JoinWindows.ofTimeDifferenceWithNoGrace(100).before(0), (io) => {
+      io.left('0', 'A0', 0)
+      io.left('1', 'A1', 1)
+      expect(io.read()).toEqual([])
+      io.right('0', '10', 100)
+      expect(io.read()).toEqual([['0', 'A0+10', 100]])
+      io.right('1', '11', 102) // its window [2, 102] misses A1; A1's [1, 101] has closed
+      expect(io.read()).toEqual([['1', 'A1+null', 1]])
+      io.right('2', '12', 103)
+      expect(io.read()).toEqual([['1', 'null+11', 102]])
+      io.left('2', 'A2', 103)
+      expect(io.read()).toEqual([['2', 'A2+12', 103]])
+    })
+  })
+
+  test('testShouldNotEmitLeftJoinResultForAsymmetricAfterWindow: after 0', () => {
+    withJoin('outerJoin', JoinWindows.ofTimeDifferenceWithNoGrace(100).after(0), (io) => {
+      io.left('0', 'A0', 0)
+      io.left('1', 'A1', 1)
+      expect(io.read()).toEqual([['0', 'A0+null', 0]])
+      io.right('1', '11', 1)
+      expect(io.read()).toEqual([['1', 'A1+11', 1]])
+      io.right('2', '12', 101)
+      io.right('3', '13', 101)
+      expect(io.read()).toEqual([])
+      io.left('2', 'A2', 201) // 12's window [101, 201] is still open at 201
+      expect(io.read()).toEqual([['2', 'A2+12', 201]])
+    })
+  })
+})
+
 describe('self-joins (Kafka KStreamKStreamSelfJoinTest)', () => {
   const input: readonly [string, string, number][] = [
     ['k', 'A', 0],
