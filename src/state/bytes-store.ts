@@ -197,13 +197,15 @@ export class BytesStore {
     }
   }
 
-  /** The batch is durable: prepared writes become committed (and cached) values. */
-  completeCommit(): void {
+  /** The batch is durable: prepared writes become committed values, cached unless `cacheWrites` is false. */
+  completeCommit(cacheWrites = true): void {
     const pending = this.pending
     if (pending === undefined) return
     this.pending = undefined
     const cache = this.cache
-    if (cache !== undefined) for (const [key, write] of pending) cache.set(key, write.value)
+    if (cache === undefined) return
+    if (cacheWrites) for (const [key, write] of pending) cache.set(key, write.value)
+    else if (cache.size > 0) for (const key of pending.keys()) cache.delete(key)
   }
 
   /** Rolls back to the last commit: the running and the prepared transaction are dropped. */

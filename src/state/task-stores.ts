@@ -75,6 +75,11 @@ export interface CommitOptions {
    * never moves back: an offset below the one already applied for its partition keeps that one.
    */
   readonly appliedOffsets?: readonly TopicPartitionOffset[]
+  /**
+   * False: committed values are not put in the record cache (cached ones are dropped instead), for
+   * bulk loads nobody reads yet (a global store's bootstrap). Default true.
+   */
+  readonly cacheWrites?: boolean
 }
 
 export interface TaskRestoreOptions {
@@ -287,7 +292,7 @@ export class TaskStores {
       this.rollBack()
       throw new TaskCorruptedError('writing the commit to the task database failed', { taskId: this.taskId, cause: error })
     }
-    this.finishCommit(batch)
+    this.finishCommit(batch, options.cacheWrites ?? true)
     await this.purgeExpired()
   }
 
@@ -323,10 +328,10 @@ export class TaskStores {
     return { persistentOps, memoryOps, positions, applied, started: performance.now() }
   }
 
-  private finishCommit(batch: CommitBatch): void {
+  private finishCommit(batch: CommitBatch, cacheWrites = true): void {
     this.state.memoryDb.apply(batch.memoryOps)
     for (const { engine } of this.state.instances) {
-      engine.core.completeCommit()
+      engine.core.completeCommit(cacheWrites)
       engine.afterCommit()
     }
     for (const [name, position] of batch.positions) this.state.positions.set(name, position)

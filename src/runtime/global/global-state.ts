@@ -118,16 +118,17 @@ export class GlobalState implements GlobalStoreLookup {
    * A stored offset below the partition's log start (records deleted unread, tombstones among
    * them) or past its end (the topic was deleted and recreated), or a stored partition the topic
    * no longer has, means the store no longer matches its topic. Kafka Streams then wipes the
-   * global store and reads the topic again (OffsetOutOfRange): `onOutOfRange: 'wipe'` does that,
-   * for the bootstrap, when no task holds the stores yet; `'fail'` throws STATE_CORRUPTED (the
-   * background catch-up: the app stops, and its restart wipes).
+   * global store and reads the topic again (OffsetOutOfRange): the `bootstrap` does that, as no
+   * task holds the stores yet; a `background` catch-up throws STATE_CORRUPTED (the app stops, and
+   * its restart wipes). The bootstrap also leaves the record cache alone: no task reads yet, and
+   * filling it with every row of a large table only to evict them again costs time.
    */
-  async catchUp(source: CatchUpSource, onOutOfRange: 'wipe' | 'fail' = 'fail'): Promise<number> {
+  async catchUp(source: CatchUpSource, mode: 'bootstrap' | 'background' = 'background'): Promise<number> {
     const ranges = await this.partitionRanges(source)
     const outOfRange = this.outOfRange(ranges)
     if (outOfRange.length > 0) {
       const coordinates = outOfRange.slice(0, 10)
-      if (onOutOfRange === 'fail') {
+      if (mode === 'background') {
         throw new StreamfoldError('STATE_CORRUPTED', `a global store's stored offsets are out of range of its topic (deleted records or a recreated topic): restart the app to rebuild it`, {
           taskId: GLOBAL_TASK_ID,
           ...coordinates[0],
@@ -140,23 +141,45 @@ export class GlobalState implements GlobalStoreLookup {
     for (const [topic, partitions] of ranges) {
       for (const { partition, end } of partitions) {
         const offset = this.nextOffset(topic, partition)
-        if (offset >= end) continue
-        const reached = await source.reader.readToEnd(
-          { topic, partition, offset },
-          async (records) => {
-            if (records.length === 0) return
-            for (const record of records) this.apply(record)
-            applied += records.length
-            await this.commit({ topic, partition, offset: records[records.length - 1]!.offset + 1 })
-          },
-          { isolationLevel: source.isolationLevel },
-        )
-        // Past what no consumer receives (a transaction's commit marker, aborted records): else
-        // every catch-up reads the partition again from there and waits for its end.
-        if (reached > this.nextOffset(topic, partition)) await this.commit({ topic, partition, offset: reached })
+        if (offset < end) applied += await this.readPartition(source, { topic, partition, offset }, mode === 'background')
       }
     }
     return applied
+  }
+
+  /**
+   * Reads one partition to its end. Each batch's commit (its rows with the next offset, one
+   * LevelDB batch) is written while the next batch is fetched and applied: records applied during
+   * a commit belong to the next one, so stored offsets never run ahead of the stored rows.
+   */
+  private async readPartition(source: CatchUpSource, start: TopicPartitionOffset, cacheWrites: boolean): Promise<number> {
+    const { topic, partition } = start
+    let applied = 0
+    let writing: Promise<void> | undefined
+    try {
+      const reached = await source.reader.readToEnd(
+        start,
+        async (records) => {
+          if (records.length === 0) return
+          for (const record of records) this.apply(record)
+          applied += records.length
+          await writing
+          writing = this.commit({ topic, partition, offset: records[records.length - 1]!.offset + 1 }, cacheWrites)
+          // Its failure is thrown where it is awaited (next batch or the end), not reported as unhandled meanwhile.
+          writing.catch(() => undefined)
+        },
+        { isolationLevel: source.isolationLevel },
+      )
+      await writing
+      writing = undefined
+      // Past what no consumer receives (a transaction's commit marker, aborted records): else
+      // every catch-up reads the partition again from there and waits for its end.
+      if (reached > this.nextOffset(topic, partition)) await this.commit({ topic, partition, offset: reached }, cacheWrites)
+      return applied
+    } finally {
+      // A failed read or record: the commit under way ends before the caller may close the database.
+      await writing?.catch(() => undefined)
+    }
   }
 
   private async partitionRanges(source: CatchUpSource): Promise<Map<string, PartitionRange[]>> {
@@ -222,9 +245,9 @@ export class GlobalState implements GlobalStoreLookup {
   }
 
   /** Commits what was applied, with the next offset to read of the partition it came from. */
-  async commit(next: TopicPartitionOffset): Promise<void> {
+  async commit(next: TopicPartitionOffset, cacheWrites = true): Promise<void> {
     this.stores.prepareCommit([])
-    await this.stores.commit({ appliedOffsets: [next] })
+    await this.stores.commit({ appliedOffsets: [next], cacheWrites })
   }
 
   /** The test driver's synchronous commit (in-memory stores only). */

@@ -25,7 +25,7 @@ export class GlobalUpdater {
   /** Reads every global topic to its end before processing starts. */
   async bootstrap(): Promise<void> {
     const started = Date.now()
-    const applied = await this.globals.catchUp(this.source, 'wipe')
+    const applied = await this.globals.catchUp(this.source, 'bootstrap')
     this.lastEnded = Date.now()
     this.logger.info({ globalTopics: this.globals.topics, records: applied, ms: this.lastEnded - started }, 'global stores are up to date')
   }
