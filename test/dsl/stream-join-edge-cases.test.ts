@@ -102,7 +102,7 @@ describe('windows shifted to one side: more cases', () => {
 describe('null keys from a re-keyed side (KIP-962)', () => {
   test('a left join of a repartitioned stream still emits a left record whose new key is null (Kafka keeps null keys in repartition topics feeding left/outer joins)', () => {
     const b = new StreamBuilder()
-    const left = b.stream('left', { key: str, value: str }).selectKey((_k, v) => (v.startsWith('n') ? null : v))
+    const left = b.stream('left', { key: str, value: str }).selectKey((_k, v) => (v.startsWith('n') ? null : v) as string) // typed as the right stream's keys
     const right = b.stream('right', { key: str, value: str })
     left.leftJoin(right, joined, JoinWindows.ofTimeDifferenceWithNoGrace(100), { name: 'j', key: str, value: str }).to('out', { key: str, value: str })
     const driver = new TopologyTestDriver(b.build(), { initialWallClockTimeMs: 0 })
