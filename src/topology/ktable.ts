@@ -7,7 +7,7 @@ import {
   tableToStreamProcessor,
 } from '../processors/stateful/table-map-processors'
 import { tableSourceProcessor } from '../processors/stateful/table-source-processor'
-import type { TableValueGetterSupplier } from '../processors/stateful/table-value-getter'
+import { derivedRow, type TableValueGetterSupplier } from '../processors/stateful/table-value-getter'
 import { valueAndTimestampSerde, type ValueAndTimestamp } from '../processors/stateful/value-and-timestamp'
 import type { ProcessorSupplier } from '../processors/processor'
 import type { KeyValuePair } from '../processors/stream-record'
@@ -92,7 +92,8 @@ export class KTable<K, V> {
 
   /** With `options.name` the result is materialized, which needs `options.value` (the new type's serde). */
   mapValues<VR>(mapper: (key: K, value: V) => VR, options?: MaterializedOptions<VR>): KTable<K, VR> {
-    const derive = (key: K, row: ValueAndTimestamp<V>): ValueAndTimestamp<VR> => ({ value: mapper(key, row.value), timestamp: row.timestamp })
+    // A mapper returning null deletes the row (tableMapValuesProcessor), so the getter has none.
+    const derive = (key: K, row: ValueAndTimestamp<V>): ValueAndTimestamp<VR> | undefined => derivedRow(mapper(key, row.value), row.timestamp)
     return this.derive('mapValues', 'KTABLE-MAPVALUES-', tableMapValuesProcessor(mapper), derive, undefined, options)
   }
 

@@ -52,6 +52,16 @@ export function derivedValueGetter<K, V, VR>(
   }
 }
 
+/**
+ * A derived row, or none when the derivation gave null (Kafka Streams' ValueAndTimestamp.make):
+ * a mapper or joiner returning null deletes the key in the table's own updates, so a lookup must
+ * not see a row holding null either (an inner join would call its joiner with it, and a result
+ * would take the timestamp of a row that is not there).
+ */
+export function derivedRow<V>(value: V | null | undefined, timestamp: number): ValueAndTimestamp<V> | undefined {
+  return value === null || value === undefined ? undefined : { value, timestamp }
+}
+
 /** Whether each side's row joins when the other side has none (the join kind, seen from the left). */
 export interface JoinedValueGetterSpec<K, V, VO, VR> {
   readonly leftOptional: boolean
@@ -81,7 +91,7 @@ export function joinedValueGetter<K, V, VO, VR>(
           const rightRow = r.get(key)
           if (rightRow === undefined && (leftRow === undefined || !spec.leftOptional)) return undefined
           const timestamp = Math.max(leftRow?.timestamp ?? -Infinity, rightRow?.timestamp ?? -Infinity)
-          return { value: spec.joiner(key, leftRow?.value ?? null, rightRow?.value ?? null), timestamp }
+          return derivedRow(spec.joiner(key, leftRow?.value ?? null, rightRow?.value ?? null), timestamp)
         },
       }
     },
