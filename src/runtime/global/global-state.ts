@@ -190,13 +190,15 @@ export class GlobalState implements GlobalStoreLookup {
       const tps = Array.from({ length: count }, (_, partition) => ({ topic, partition }))
       // The high watermark even under read_committed: an offset at or below it is in range.
       const [starts, ends] = await Promise.all([source.offsets.beginningOffsets(tps), source.offsets.endOffsets(tps, 'read_uncommitted')])
+      // A missing answer must not read as an offset out of range (that wipes the store).
+      const offsetOf = (list: readonly TopicPartitionOffset[], partition: number): number => {
+        const found = list.find((o) => o.partition === partition)
+        if (found === undefined) throw new StreamfoldError('BROKER_ERROR', `no offsets returned for a global topic partition`, { topic, partition })
+        return found.offset
+      }
       ranges.set(
         topic,
-        tps.map(({ partition }) => ({
-          partition,
-          start: starts.find((o) => o.partition === partition)?.offset ?? 0,
-          end: ends.find((o) => o.partition === partition)?.offset ?? 0,
-        })),
+        tps.map(({ partition }) => ({ partition, start: offsetOf(starts, partition), end: offsetOf(ends, partition) })),
       )
     }
     return ranges
