@@ -17,11 +17,12 @@ const str = Serdes.string()
 const joined = (_k: string, v: string | null, o: string | null): string => `${v}+${o}`
 const KEYS = ['0', '1', '2', '3']
 
-function twoStreams(kind: 'join' | 'leftJoin' | 'outerJoin', windows: JoinWindows): Topology {
+function twoStreams(kind: 'join' | 'leftJoin' | 'outerJoin', windows: JoinWindows, inMemory = false): Topology {
   const b = new StreamBuilder()
   const left = b.stream('left', { key: str, value: str })
   const right = b.stream('right', { key: str, value: str })
-  const out = kind === 'outerJoin' ? left.outerJoin(right, joined, windows, { name: 'j' }) : kind === 'leftJoin' ? left.leftJoin(right, joined, windows, { name: 'j' }) : left.join(right, joined, windows, { name: 'j' })
+  const options = { name: 'j', inMemory }
+  const out = kind === 'outerJoin' ? left.outerJoin(right, joined, windows, options) : kind === 'leftJoin' ? left.leftJoin(right, joined, windows, options) : left.join(right, joined, windows, options)
   out.to('out', { key: str, value: str })
   return b.build()
 }
@@ -33,8 +34,8 @@ interface Io {
   readonly driver: TopologyTestDriver
 }
 
-function withJoin(kind: 'join' | 'leftJoin' | 'outerJoin', windows: JoinWindows, fn: (io: Io) => void): void {
-  withDriver(twoStreams(kind, windows), (driver) => {
+function withJoin(kind: 'join' | 'leftJoin' | 'outerJoin', windows: JoinWindows, fn: (io: Io) => void, inMemory = false): void {
+  withDriver(twoStreams(kind, windows, inMemory), (driver) => {
     const left = driver.createInputTopic('left', str, str)
     const right = driver.createInputTopic('right', str, str)
     const out = driver.createOutputTopic('out', str, str)
@@ -156,7 +157,8 @@ describe('outer join: asymmetric windows (Kafka KStreamKStreamOuterJoinTest)', (
     })
   })
 
-  test('testShouldNotEmitLeftJoinResultForAsymmetricAfterWindow: after 0', () => {
+  // Also with in-memory window stores (Kafka's testOuterJoinWithInMemoryCustomSuppliers).
+  test.each([false, true])('testShouldNotEmitLeftJoinResultForAsymmetricAfterWindow: after 0 (inMemory: %s)', (inMemory) => {
     withJoin('outerJoin', JoinWindows.ofTimeDifferenceWithNoGrace(100).after(0), (io) => {
       io.left('0', 'A0', 0)
       io.left('1', 'A1', 1)
@@ -168,7 +170,7 @@ describe('outer join: asymmetric windows (Kafka KStreamKStreamOuterJoinTest)', (
       expect(io.read()).toEqual([])
       io.left('2', 'A2', 201) // 12's window [101, 201] is still open at 201
       expect(io.read()).toEqual([['2', 'A2+12', 201]])
-    })
+    }, inMemory)
   })
 })
 
