@@ -115,3 +115,24 @@ describe('null keys from a re-keyed side (KIP-962)', () => {
     }
   })
 })
+
+describe('self-joins of left and outer joins', () => {
+  test.each(['leftJoin', 'outerJoin'] as const)('s.%s(s): every record matches itself, so nothing is ever emitted unmatched', (kind) => {
+    const b = new StreamBuilder()
+    const s = b.stream('in', { key: str, value: str })
+    const w = JoinWindows.ofTimeDifferenceAndGrace(100, 20)
+    ;(kind === 'leftJoin' ? s.leftJoin(s, joined, w) : s.outerJoin(s, joined, w)).to('out', { key: str, value: str })
+    const driver = new TopologyTestDriver(b.build(), { initialWallClockTimeMs: 0 })
+    try {
+      const input = driver.createInputTopic('in', str, str)
+      const out = driver.createOutputTopic('out', str, str)
+      input.pipeInput('k', 'A', 0)
+      input.pipeInput('k', 'B', 150) // outside A's window
+      input.pipeInput('j', 'C', 140) // out of order, within grace
+      input.pipeInput('x', 'bump', 1_000) // closes every window
+      expect(out.readRecordsToList().map((r) => `${r.key}:${r.value}@${r.timestamp}`)).toEqual(['k:A+A@0', 'k:B+B@150', 'j:C+C@140', 'x:bump+bump@1000'])
+    } finally {
+      driver.close()
+    }
+  })
+})
