@@ -24,9 +24,17 @@ export class DuplicateWindowStore<K, V> extends TypedWindowStore<K, V> {
     if (value === null) return
     const binary = this.binaryKey(key)
     const time = TimedBytesStore.time(timestamp)
+    // Items sort by time, then sequence: the key's last one at `timestamp` is found from the end,
+    // at once for records arriving in time order (a hot key's index is long).
+    const items = this.engine.items(binary)
     let sequence = 0
-    for (const item of this.engine.items(binary)) {
-      if (item.startsWith(time)) sequence = Math.max(sequence, binaryToTime(item, TIME_WIDTH) + 1)
+    for (let i = items.length - 1; i >= 0; i--) {
+      const item = items[i]!
+      if (item.startsWith(time)) {
+        sequence = binaryToTime(item, TIME_WIDTH) + 1
+        break
+      }
+      if (item < time) break
     }
     this.engine.put(binary, time + TimedBytesStore.time(sequence), this.serializeValue(value))
   }

@@ -47,6 +47,27 @@ describe.each([
     }
   })
 
+  it('an out-of-order put at an earlier time with duplicates, behind later items, still adds', async () => {
+    const task = await open()
+    try {
+      const store = task.getWindowStore<string, number>('dups')
+      for (const [value, time] of [[1, 10], [2, 10], [3, 20], [4, 20], [5, 30]] as const) store.put('a', value, time)
+      store.put('a', 6, 10) // the index ends with 20, 20, 30: the sequence at 10 is found behind them
+      store.put('a', 7, 15) // a time with no item yet, between two others
+      expect(store.fetch('a', 0, 100).map((w) => [w.windowStart, w.value])).toEqual([
+        [10, 1],
+        [10, 2],
+        [10, 6],
+        [15, 7],
+        [20, 3],
+        [20, 4],
+        [30, 5],
+      ])
+    } finally {
+      await task.close()
+    }
+  })
+
   it('restores every duplicate from its changelog, and later puts at the same time still add', async () => {
     const changelog = new FakeChangelog()
     const src = [{ topic: 'in', partition: 0, offset: 3 }]
