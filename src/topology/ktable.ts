@@ -23,7 +23,7 @@ import { extendLineage, stableName } from './stable-name'
 import type { StreamInfo } from './stream-info'
 import { suppressStoreSpec, type Suppressed } from './suppressed'
 import { tableTableJoin, type TableTableJoinOptions } from './table-table-join'
-import { deriveValueGetter } from './table-value-getter'
+import { deriveValueGetter, suppressValueGetter } from './table-value-getter'
 import type { JoinKind, ValueJoiner } from './value-joiner'
 
 export interface TableOptions<K, V> extends NamedOptions {
@@ -59,8 +59,6 @@ export interface TableInfo<K, V> extends StreamInfo<K, V> {
   readonly window: { readonly graceMs: number } | undefined
   /** How joins read a derived table that has no store (unset: through `storeName`). */
   readonly valueGetter?: TableValueGetterSupplier<K, V>
-  /** Why a table with neither store nor getter cannot be read by key, for the join's error. */
-  readonly unreadable?: string
 }
 
 /**
@@ -170,7 +168,8 @@ export class KTable<K, V> {
     const graceMs = this.info.window?.graceMs ?? 0
     this.dsl.addStatefulProcessor(name, suppressProcessor<K, V>(suppressed, storeName, graceMs, requireSerde(this.info.keySerde, 'suppress', 'key')), this.info.nodeName, [store])
     const lineage = extendLineage(this.info.lineage, 'suppress', options?.name)
-    return new KTable<K, V>(this.dsl, { ...this.info, nodeName: name, storeName: undefined, lineage, valueGetter: undefined, unreadable: 'a suppressed table' })
+    const valueGetter = suppressValueGetter(this.info, storeName)
+    return new KTable<K, V>(this.dsl, { ...this.info, nodeName: name, storeName: undefined, lineage, valueGetter })
   }
 
   private joinWith<VO, VR>(kind: JoinKind, other: KTable<K, VO>, joiner: ValueJoiner<K, V | null, VO | null, VR>, options: TableTableJoinOptions<VR> | undefined): KTable<K, VR> {
@@ -211,7 +210,6 @@ export class KTable<K, V> {
       storeName: undefined,
       window: this.info.window,
       valueGetter: deriveValueGetter(this.info, derive),
-      unreadable: this.info.unreadable,
     }
     return new KTable<K, VR>(this.dsl, materializeIfNamed(this.dsl, derived, options, operation))
   }

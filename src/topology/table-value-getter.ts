@@ -1,4 +1,4 @@
-import { derivedValueGetter, storeValueGetter, type TableValueGetterSupplier } from '../processors/stateful/table-value-getter'
+import { derivedValueGetter, storeValueGetter, suppressedValueGetter, type TableValueGetterSupplier } from '../processors/stateful/table-value-getter'
 import type { ValueAndTimestamp } from '../processors/stateful/value-and-timestamp'
 import { TopologyError } from '../errors'
 import type { TableInfo } from './ktable'
@@ -8,8 +8,7 @@ import type { TableInfo } from './ktable'
  * through its store (the fast path: the getter is the store), a derived one through the getter
  * its DSL operation composed over its ancestors. Tables that cannot be read by key are refused
  * here, with the reason: windowed tables (their store is keyed by window, and a join by key
- * would need a window to look up) and tables downstream of suppress (their rows are held in a
- * buffer that a lookup would have to consult before the parent, which we do not do).
+ * would need a window to look up), and so every table suppressed untilWindowCloses.
  */
 export function valueGetterOf<K, V>(info: TableInfo<K, V>, join: string): TableValueGetterSupplier<K, V> {
   if (info.window !== undefined) {
@@ -17,11 +16,8 @@ export function valueGetterOf<K, V>(info: TableInfo<K, V>, join: string): TableV
   }
   const getter = readableBy(info)
   if (getter !== undefined) return getter
-  throw new TopologyError(
-    'TOPOLOGY_INVALID',
-    `${join} cannot read ${info.unreadable ?? 'this table'} by key; materialize it with toStream().toTable({ name }) and join that`,
-    { node: info.nodeName },
-  )
+  // Every table the DSL builds has a store or a getter; this guards tables built some other way.
+  throw new TopologyError('TOPOLOGY_INVALID', `${join} cannot read this table by key; materialize it with toStream().toTable({ name }) and join that`, { node: info.nodeName })
 }
 
 /**
@@ -34,6 +30,15 @@ export function deriveValueGetter<K, V, VR>(
 ): TableValueGetterSupplier<K, VR> | undefined {
   const source = readableBy(parent)
   return source === undefined ? undefined : derivedValueGetter(source, derive)
+}
+
+/**
+ * The getter of `parent` suppressed through the buffer store `bufferStoreName`, or undefined when
+ * the parent cannot be read (windowed: the join refuses it with that reason).
+ */
+export function suppressValueGetter<K, V>(parent: TableInfo<K, V>, bufferStoreName: string): TableValueGetterSupplier<K, V> | undefined {
+  const source = readableBy(parent)
+  return source === undefined ? undefined : suppressedValueGetter(source, bufferStoreName)
 }
 
 function readableBy<K, V>(info: TableInfo<K, V>): TableValueGetterSupplier<K, V> | undefined {

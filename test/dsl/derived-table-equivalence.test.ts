@@ -8,7 +8,7 @@
  */
 import { Serdes, StreamBuilder, type Serde, type Topology } from 'streamfold'
 import type { TopologyTestDriver } from 'streamfold/testing'
-import { rows, withDriver } from './support/driver-kit'
+import { rows, seededRandom, withDriver } from './support/driver-kit'
 
 const str = Serdes.string()
 const num = Serdes.double()
@@ -45,11 +45,7 @@ interface Update {
 
 /** A deterministic stream of updates: a few keys, tombstones, timestamps out of order. */
 function updates(seed: number, count: number): Update[] {
-  let state = seed
-  const next = (n: number): number => {
-    state = (state * 1103515245 + 12345) % 2 ** 31
-    return state % n
-  }
+  const next = seededRandom(seed)
   return Array.from({ length: count }, (_, i) => ({
     topic: (['a', 'c', 's'] as const)[next(3)]!,
     key: `k${next(4)}`,

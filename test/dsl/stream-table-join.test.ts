@@ -1,4 +1,4 @@
-import { Serdes, StreamBuilder, Suppressed, type Topology } from 'streamfold'
+import { Serdes, StreamBuilder, Suppressed, TimeWindows, type Topology } from 'streamfold'
 import { rows, withDriver } from './support/driver-kit'
 import { planTopics } from '../../src/runtime/app/topic-plan'
 import { createEmbeddedBroker } from '../../src/runtime/broker/embedded/embedded-broker'
@@ -90,12 +90,14 @@ describe('KStream-KTable join', () => {
     })
   })
 
-  test('an unmaterialized table (filter result) is read through its value getter; a suppressed one is refused with a clear error', () => {
+  test('unmaterialized tables (a filter result, a suppressed table) are read through their value getters; a windowed one is refused with a clear error', () => {
     const b = new StreamBuilder()
     const table = b.table('right', { key: str, value: str })
     const stream = b.stream('left', { key: str, value: str })
     expect(() => stream.join(table.filter(() => true), (_k, v, t) => `${v}${t}`)).not.toThrow()
-    expect(() => stream.join(table.suppress(Suppressed.untilTimeLimit(1)), (_k, v, t) => `${v}${t}`)).toThrow(/cannot read a suppressed table by key/)
+    expect(() => stream.join(table.suppress(Suppressed.untilTimeLimit(1)), (_k, v, t) => `${v}${t}`)).not.toThrow()
+    const windowed = stream.groupByKey().windowedBy(TimeWindows.ofSizeWithNoGrace(10)).count()
+    expect(() => windowed.join(windowed.mapValues((_k, n) => n + 1), (_k, x, y) => x + y)).toThrow(/cannot read a windowed table/)
   })
 
   test('the topic plan refuses a stream and a table with different partition counts; a re-keyed stream is repartitioned to the table\'s count', async () => {

@@ -1,5 +1,6 @@
 import type { KeyValueStore } from '../../state/key-value-store'
 import type { ProcessorContext } from '../processor'
+import type { SuppressEntry } from './suppress-entry'
 import type { ValueAndTimestamp } from './value-and-timestamp'
 
 /**
@@ -51,6 +52,31 @@ export function derivedValueGetter<K, V, VR>(
     },
   }
 }
+
+/**
+ * A suppressed table (Kafka Streams' suppress value getter): a key with an update held in the
+ * suppression buffer reads as what the table last emitted for it, the entry's prior value; any
+ * other key has nothing pending, so the table holds what its parent holds. The prior value's time
+ * is not kept: its timestamp is -1 (Kafka's "unknown"), so a join result takes the other side's
+ * (join side processors take the later of the update's and the row's timestamps).
+ */
+export function suppressedValueGetter<K, V>(parent: TableValueGetterSupplier<K, V>, bufferStoreName: string): TableValueGetterSupplier<K, V> {
+  return {
+    storeNames: [...parent.storeNames, bufferStoreName],
+    open: (context) => {
+      const source = parent.open(context)
+      const buffer = context.getStateStore<KeyValueStore<K, SuppressEntry<V>>>(bufferStoreName)
+      return {
+        get: (key) => {
+          const held = buffer.get(key)
+          return held === undefined ? source.get(key) : derivedRow(held.priorValue, UNKNOWN_TIMESTAMP)
+        },
+      }
+    },
+  }
+}
+
+const UNKNOWN_TIMESTAMP = -1
 
 /**
  * A derived row, or none when the derivation gave null (Kafka Streams' ValueAndTimestamp.make):
