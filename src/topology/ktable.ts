@@ -152,7 +152,8 @@ export class KTable<K, V> {
   /**
    * Holds back updates: `Suppressed.untilWindowCloses()` emits exactly one final result per
    * window once stream time passes its end plus grace; `Suppressed.untilTimeLimit(ms)` emits a
-   * key's latest value once it has waited `ms` of stream time.
+   * key's latest value once it has waited `ms` of stream time. Joins read the suppressed table,
+   * not its parent: a held-back update is not seen until it is emitted.
    */
   suppress(suppressed: Suppressed, options?: NamedOptions): KTable<K, V> {
     const name = this.dsl.nodeName('KTABLE-SUPPRESS-', options)

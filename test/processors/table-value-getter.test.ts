@@ -1,5 +1,5 @@
 import type { ProcessorContext } from '../../src/processors/processor'
-import { derivedValueGetter, joinedValueGetter, storeValueGetter } from '../../src/processors/stateful/table-value-getter'
+import { derivedValueGetter, joinedValueGetter, storeValueGetter, suppressedValueGetter } from '../../src/processors/stateful/table-value-getter'
 import type { ValueAndTimestamp } from '../../src/processors/stateful/value-and-timestamp'
 
 /** A context whose stores are plain maps: enough for getters, which only read. */
@@ -41,5 +41,19 @@ describe('table value getters', () => {
       }),
     )
     expect(read).toEqual(expected)
+  })
+
+  test('a suppressed getter reads a held key\'s prior value (no row for none, timestamp unknown) and the parent for other keys', () => {
+    const buffer = new Map<string, unknown>([
+      ['both', { bufferTime: 1, timestamp: 9, newValue: 'L2', priorValue: 'L1' }],
+      ['left', { bufferTime: 1, timestamp: 9, newValue: 'L2', priorValue: null }],
+    ])
+    const parent = new Map([...left, ['other', { value: 'O', timestamp: 4 }]])
+    const ctx = { getStateStore: (name: string) => ({ get: (key: string) => (name === 'held' ? buffer.get(key) : parent.get(key)) }) } as unknown as ProcessorContext<unknown, unknown>
+    const supplier = suppressedValueGetter(storeValueGetter<string, string>('l'), 'held')
+    expect(supplier.storeNames).toEqual(['l', 'held'])
+    const getter = supplier.open(ctx)
+    expect([getter.get('both'), getter.get('left'), getter.get('right')]).toEqual([{ value: 'L1', timestamp: -1 }, undefined, undefined])
+    expect(getter.get('other')).toEqual({ value: 'O', timestamp: 4 })
   })
 })
