@@ -138,13 +138,44 @@ export class GlobalState implements GlobalStoreLookup {
       await this.wipe()
     }
     let applied = 0
+    const unread: TopicPartitionOffset[] = []
     for (const [topic, partitions] of ranges) {
-      for (const { partition, end } of partitions) {
+      for (const { partition, start, end } of partitions) {
         const offset = this.nextOffset(topic, partition)
-        if (offset < end) applied += await this.readPartition(source, { topic, partition, offset }, mode === 'background')
+        if (offset >= end) continue
+        // The reader starts at the log start when the stored offset is below it (a fresh store).
+        const read = await this.readPartition(source, { topic, partition, offset: Math.max(offset, start) }, mode === 'background')
+        applied += read.applied
+        if (read.firstUnread !== undefined) unread.push({ topic, partition, offset: read.firstUnread })
       }
     }
-    return applied
+    const deleted = await this.deletedUnread(source, unread)
+    if (deleted.length === 0) return applied
+    if (mode === 'background') {
+      throw new StreamfoldError('STATE_CORRUPTED', `records of a global topic were deleted while the global store read them: restart the app to rebuild it`, {
+        taskId: GLOBAL_TASK_ID,
+        ...deleted[0],
+      })
+    }
+    this.logger.warn({ deletedUnread: deleted.slice(0, 10), partitions: deleted.length }, 'records of global topics were deleted while they were read: wiping the global stores and reading the topics again')
+    await this.wipe()
+    return this.catchUp(source, mode)
+  }
+
+  /**
+   * Offsets a read skipped that now lie below the log start: they may have been deleted before the
+   * reader reached them (it then goes on from the log start, as a consumer resetting to earliest
+   * would), a tombstone among them. Kafka Streams' global consumer has no offset reset and fails
+   * with OffsetOutOfRange there. An offset skipped for another reason (compacted away, an aborted
+   * record or a transaction marker) and deleted later only costs a needless rebuild.
+   */
+  private async deletedUnread(source: CatchUpSource, unread: readonly TopicPartitionOffset[]): Promise<TopicPartitionOffset[]> {
+    if (unread.length === 0) return []
+    const starts = await source.offsets.beginningOffsets(unread)
+    return unread.filter((u) => {
+      const start = starts.find((s) => s.topic === u.topic && s.partition === u.partition)
+      return start !== undefined && start.offset > u.offset
+    })
   }
 
   /**
@@ -152,16 +183,23 @@ export class GlobalState implements GlobalStoreLookup {
    * LevelDB batch) is written while the next batch is fetched and applied: records applied during
    * a commit belong to the next one, so stored offsets never run ahead of the stored rows.
    */
-  private async readPartition(source: CatchUpSource, start: TopicPartitionOffset, cacheWrites: boolean): Promise<number> {
+  private async readPartition(source: CatchUpSource, start: TopicPartitionOffset, cacheWrites: boolean): Promise<PartitionRead> {
     const { topic, partition } = start
     let applied = 0
     let writing: Promise<void> | undefined
+    // The first offset the read passed over without a record, to find records deleted unread.
+    let expected = start.offset
+    let firstUnread: number | undefined
     try {
       const reached = await source.reader.readToEnd(
         start,
         async (records) => {
           if (records.length === 0) return
-          for (const record of records) this.apply(record)
+          for (const record of records) {
+            if (record.offset > expected) firstUnread ??= expected
+            expected = record.offset + 1
+            this.apply(record)
+          }
           applied += records.length
           await writing
           writing = this.commit({ topic, partition, offset: records[records.length - 1]!.offset + 1 }, cacheWrites)
@@ -175,7 +213,8 @@ export class GlobalState implements GlobalStoreLookup {
       // Past what no consumer receives (a transaction's commit marker, aborted records): else
       // every catch-up reads the partition again from there and waits for its end.
       if (reached > this.nextOffset(topic, partition)) await this.commit({ topic, partition, offset: reached }, cacheWrites)
-      return applied
+      if (reached > expected) firstUnread ??= expected
+      return { applied, firstUnread }
     } finally {
       // A failed read or record: the commit under way ends before the caller may close the database.
       await writing?.catch(() => undefined)
@@ -262,6 +301,11 @@ export class GlobalState implements GlobalStoreLookup {
   async close(): Promise<void> {
     await this.stores.close()
   }
+}
+
+interface PartitionRead {
+  readonly applied: number
+  readonly firstUnread: number | undefined
 }
 
 interface PartitionRange {
