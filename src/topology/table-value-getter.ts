@@ -12,7 +12,11 @@ import type { TableInfo } from './ktable'
  */
 export function valueGetterOf<K, V>(info: TableInfo<K, V>, join: string): TableValueGetterSupplier<K, V> {
   if (info.window !== undefined) {
-    throw new TopologyError('TOPOLOGY_INVALID', `${join} cannot read a windowed table (the result of a windowed aggregation): join its toStream() instead`, { node: info.nodeName })
+    throw new TopologyError(
+      'TOPOLOGY_INVALID',
+      `${join} cannot read a windowed table (the result of a windowed aggregation) directly: to join it by window, materialize it with toStream().toTable({ name }) (keyed by the windowed key), or join its toStream()`,
+      { node: info.nodeName },
+    )
   }
   const getter = readableBy(info)
   if (getter !== undefined) return getter

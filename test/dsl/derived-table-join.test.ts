@@ -212,6 +212,25 @@ describe('tables refused as join inputs', () => {
     const b = new StreamBuilder()
     const counts = b.stream('s', { key: str, value: str }).groupByKey().windowedBy(TimeWindows.ofSizeWithNoGrace(10)).count()
     const finals = counts.suppress(Suppressed.untilWindowCloses())
-    expect(() => finals.join(counts.filter(() => true), (_k, x, y) => x + y)).toThrow(/cannot read a windowed table/)
+    expect(() => finals.join(counts.filter(() => true), (_k, x, y) => x + y)).toThrow(/cannot read a windowed table .* materialize it with toStream\(\)\.toTable\(\{ name \}\)/)
+  })
+
+  test('the hinted fix: windowed results materialized by their windowed key join window by window', () => {
+    const b = new StreamBuilder()
+    const grouped = b.stream('s', { key: str, value: str }).groupByKey()
+    const counts = grouped.windowedBy(TimeWindows.ofSizeWithNoGrace(10)).count().toStream().toTable({ name: 'counts' })
+    const lengths = grouped
+      .windowedBy(TimeWindows.ofSizeWithNoGrace(10))
+      .aggregate(() => 0, (_k, v, total) => total + v.length, { value: Serdes.double() })
+      .toStream()
+      .toTable({ name: 'lengths' })
+    counts.join(lengths, (_k, n, len) => `${n}/${len}`).toStream().to('out', { key: Serdes.windowed(str), value: str })
+    withDriver(b.build(), (d) => {
+      const s = d.createInputTopic('s', str, str)
+      s.pipeInput('k', 'ab', 1)
+      s.pipeInput('k', 'x', 12) // the next window: joined on its own
+      const out = d.createOutputTopic('out', Serdes.windowed(str), str).readRecordsToList()
+      expect(out.map((r) => [r.key?.window.start, r.value])).toEqual([[0, '1/2'], [10, '1/1']])
+    })
   })
 })
