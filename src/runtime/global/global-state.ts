@@ -15,12 +15,14 @@ import { type Logger, silentLogger } from '../../logger'
 import type { ValueAndTimestamp } from '../../processors/stateful/value-and-timestamp'
 import type { KeyValueStore } from '../../state/key-value-store'
 import type { StateMemory } from '../../state/memory-budget'
+import { TaskDb } from '../../state/task-db'
 import { TaskStores } from '../../state/task-stores'
 import type { GlobalStoreSpec } from '../../topology/global-store-spec'
 import type { BrokerAdmin, BrokerRecord, IsolationLevel, PartitionReader, TopicPartitionOffset } from '../broker/broker'
 import { safeReason } from '../task/source-node'
 import type { RecordErrorHandlers } from '../task/record-error-handlers'
 import type { GlobalStoreLookup } from '../task/task-context'
+import { bindingsOf, readBindings, writeBindings } from './global-bindings'
 import { readOnlyKeyValueStore } from './read-only-store'
 
 export const GLOBAL_TASK_ID = 'global'
@@ -124,6 +126,7 @@ export class GlobalState implements GlobalStoreLookup {
    * filling it with every row of a large table only to evict them again costs time.
    */
   async catchUp(source: CatchUpSource, mode: 'bootstrap' | 'background' = 'background'): Promise<number> {
+    if (mode === 'bootstrap') await this.checkBindings()
     const ranges = await this.partitionRanges(source)
     const outOfRange = this.outOfRange(ranges)
     if (outOfRange.length > 0) {
@@ -252,11 +255,37 @@ export class GlobalState implements GlobalStoreLookup {
     })
   }
 
+  /**
+   * Rebuilds the global stores when one of them is not what the database was built for (renamed,
+   * added for a topic already read, or reading another topic): see global-bindings.ts. A database
+   * without bindings but with offsets (written before bindings were kept) is rebuilt once.
+   */
+  private async checkBindings(): Promise<void> {
+    const dir = this.directory()
+    if (dir === undefined) return
+    const current = bindingsOf(this.options.specs)
+    const stored = await readBindings(dir)
+    const unknown = stored === undefined ? (this.stores.dedup.appliedOffsets().length > 0 ? current : []) : current.filter((b) => !stored.includes(b))
+    if (unknown.length > 0) {
+      this.logger.warn({ stores: unknown }, 'global stores changed since the global database was written (renamed, or reading another topic): wiping the global stores and reading the topics again')
+      await this.wipe()
+    } else if (stored === undefined || stored.length !== current.length) {
+      await writeBindings(dir, current)
+    }
+  }
+
+  private directory(): string | undefined {
+    const { stateDir, applicationId } = this.options
+    return stateDir === undefined ? undefined : TaskDb.location({ stateDir, applicationId, taskId: GLOBAL_TASK_ID })
+  }
+
   /** Deletes the global database and opens it empty (only before tasks hold its stores). */
   private async wipe(): Promise<void> {
     await this.stores.wipe()
     this.views.clear()
     this.stores = await TaskStores.open(storesOptions(this.options))
+    const dir = this.directory()
+    if (dir !== undefined) await writeBindings(dir, bindingsOf(this.options.specs))
   }
 
   /**
