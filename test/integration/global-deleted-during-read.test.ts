@@ -12,6 +12,7 @@ import type { BrokerRecord, OutgoingRecord, PartitionReadOptions, TopicPartition
 import { GlobalState, type CatchUpSource } from '../../src/runtime/global/global-state'
 import type { KeyValueStore } from '../../src/state/key-value-store'
 import { FAIL_ON_ERRORS } from '../../src/runtime/task/record-error-handlers'
+import { captureLogs } from '../observability/support/log-capture'
 import { produce, tempDirs } from './support/app-test-kit'
 import { customersJoinTopology } from './support/global-table-fixtures'
 
@@ -28,10 +29,12 @@ const row = (key: string, value: string | null, partition: number): OutgoingReco
 describe('records deleted from a global topic while it is read', () => {
   let broker: EmbeddedBroker
   let globals: GlobalState
+  let logs: ReturnType<typeof captureLogs>
   beforeEach(async () => {
+    logs = captureLogs('debug')
     broker = await createEmbeddedBroker({ inMemory: true, cleanerIntervalMs: 0 })
     await broker.admin().ensureTopics([{ name: 'customers', partitions: 2 }])
-    globals = await GlobalState.open({ applicationId: 'global-deleted', specs: customersJoinTopology('leftJoin').globalStores, stateDir: tempDir(), errorHandlers: FAIL_ON_ERRORS })
+    globals = await GlobalState.open({ applicationId: 'global-deleted', specs: customersJoinTopology('leftJoin').globalStores, stateDir: tempDir(), errorHandlers: FAIL_ON_ERRORS, logger: logs.logger })
   })
   afterEach(async () => {
     await globals.close()
@@ -79,11 +82,20 @@ describe('records deleted from a global topic while it is read', () => {
     await globals.catchUp(racing, 'bootstrap')
     expect(await rows()).toEqual({ x: 'x1', c: 'c1' })
     expect(globals.nextOffset('customers', 1)).toBe(4)
+    expect(logs.lines.filter((l) => String(l.msg).includes('deleted while they were read'))).toHaveLength(1)
   })
 
   it('in the background: the catch-up fails with STATE_CORRUPTED (the restart wipes)', async () => {
     const racing = await tombstoneDeletedUnread()
     await expect(globals.catchUp(racing, 'background')).rejects.toMatchObject({ code: 'STATE_CORRUPTED' })
+  })
+
+  it('a partition never read before whose head is deleted just before it is read starts at the new log start, with no rebuild', async () => {
+    await produce(broker, [row('x', 'x1', 0), row('a', 'a1', 1), row('b', 'b1', 1), row('c', 'c1', 1)])
+    const racing = source(() => broker.admin().deleteRecords([{ topic: 'customers', partition: 1, offset: 2 }]))
+    expect(await globals.catchUp(racing, 'bootstrap')).toBe(2)
+    expect(await rows()).toEqual({ x: 'x1', c: 'c1' })
+    expect(logs.lines.filter((l) => (l.level as number) >= 40)).toEqual([])
   })
 
   it('records deleted after they were read are no reason to rebuild', async () => {

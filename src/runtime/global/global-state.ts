@@ -26,6 +26,8 @@ import { bindingsOf, readBindings, writeBindings } from './global-bindings'
 import { readOnlyKeyValueStore } from './read-only-store'
 
 export const GLOBAL_TASK_ID = 'global'
+/** Bootstrap rebuilds for records deleted while read, before giving up: retention outruns the read. */
+const MAX_BOOTSTRAP_REBUILDS = 2
 
 export interface GlobalStateOptions {
   readonly applicationId: string
@@ -127,6 +129,10 @@ export class GlobalState implements GlobalStoreLookup {
    */
   async catchUp(source: CatchUpSource, mode: 'bootstrap' | 'background' = 'background'): Promise<number> {
     if (mode === 'bootstrap') await this.checkBindings()
+    return this.readAll(source, mode, 0)
+  }
+
+  private async readAll(source: CatchUpSource, mode: 'bootstrap' | 'background', rebuilds: number): Promise<number> {
     const ranges = await this.partitionRanges(source)
     const outOfRange = this.outOfRange(ranges)
     if (outOfRange.length > 0) {
@@ -146,15 +152,17 @@ export class GlobalState implements GlobalStoreLookup {
       for (const { partition, start, end } of partitions) {
         const offset = this.nextOffset(topic, partition)
         if (offset >= end) continue
-        // The reader starts at the log start when the stored offset is below it (a fresh store).
-        const read = await this.readPartition(source, { topic, partition, offset: Math.max(offset, start) }, mode === 'background')
+        // A partition never read starts wherever its log starts when the reader gets there (records
+        // deleted before then are no loss, as for a new instance); one read before, at its offset.
+        const readBefore = this.stores.dedup.appliedOffset(topic, partition) !== undefined
+        const read = await this.readPartition(source, { topic, partition, offset: Math.max(offset, start) }, { cacheWrites: mode === 'background', readBefore })
         applied += read.applied
         if (read.firstUnread !== undefined) unread.push({ topic, partition, offset: read.firstUnread })
       }
     }
     const deleted = await this.deletedUnread(source, unread)
     if (deleted.length === 0) return applied
-    if (mode === 'background') {
+    if (mode === 'background' || rebuilds >= MAX_BOOTSTRAP_REBUILDS) {
       throw new StreamfoldError('STATE_CORRUPTED', `records of a global topic were deleted while the global store read them: restart the app to rebuild it`, {
         taskId: GLOBAL_TASK_ID,
         ...deleted[0],
@@ -162,7 +170,7 @@ export class GlobalState implements GlobalStoreLookup {
     }
     this.logger.warn({ deletedUnread: deleted.slice(0, 10), partitions: deleted.length }, 'records of global topics were deleted while they were read: wiping the global stores and reading the topics again')
     await this.wipe()
-    return this.catchUp(source, mode)
+    return this.readAll(source, mode, rebuilds + 1)
   }
 
   /**
@@ -186,12 +194,13 @@ export class GlobalState implements GlobalStoreLookup {
    * LevelDB batch) is written while the next batch is fetched and applied: records applied during
    * a commit belong to the next one, so stored offsets never run ahead of the stored rows.
    */
-  private async readPartition(source: CatchUpSource, start: TopicPartitionOffset, cacheWrites: boolean): Promise<PartitionRead> {
+  private async readPartition(source: CatchUpSource, start: TopicPartitionOffset, how: { cacheWrites: boolean; readBefore: boolean }): Promise<PartitionRead> {
     const { topic, partition } = start
+    const { cacheWrites } = how
     let applied = 0
     let writing: Promise<void> | undefined
     // The first offset the read passed over without a record, to find records deleted unread.
-    let expected = start.offset
+    let expected = how.readBefore ? start.offset : undefined
     let firstUnread: number | undefined
     try {
       const reached = await source.reader.readToEnd(
@@ -199,7 +208,7 @@ export class GlobalState implements GlobalStoreLookup {
         async (records) => {
           if (records.length === 0) return
           for (const record of records) {
-            if (record.offset > expected) firstUnread ??= expected
+            if (expected !== undefined && record.offset > expected) firstUnread ??= expected
             expected = record.offset + 1
             this.apply(record)
           }
@@ -216,7 +225,7 @@ export class GlobalState implements GlobalStoreLookup {
       // Past what no consumer receives (a transaction's commit marker, aborted records): else
       // every catch-up reads the partition again from there and waits for its end.
       if (reached > this.nextOffset(topic, partition)) await this.commit({ topic, partition, offset: reached }, cacheWrites)
-      if (reached > expected) firstUnread ??= expected
+      if (expected !== undefined && reached > expected) firstUnread ??= expected
       return { applied, firstUnread }
     } finally {
       // A failed read or record: the commit under way ends before the caller may close the database.
