@@ -73,6 +73,12 @@ int main(int argc, char **argv) {
                                 err = rd_kafka_mock_partition_push_request_errors(mc, name, parts, 0 /* Produce */, 1, (rd_kafka_resp_err_t)code);
                         reply(err);
                 }
+                else if (sscanf(line, "request-errors %d %d %d", &parts, &code, &count) == 3) {
+                        /* The next `count` requests of API key `parts` (any broker) fail with `code`. */
+                        for (int i = 0; i < count; i++)
+                                rd_kafka_mock_push_request_errors(mc, (int16_t)parts, 1, (rd_kafka_resp_err_t)code);
+                        reply(RD_KAFKA_RESP_ERR_NO_ERROR);
+                }
                 else { printf("error unknown command\n"); fflush(stdout); }
         }
         rd_kafka_mock_cluster_destroy(mc);

@@ -28,6 +28,8 @@ export interface MockCluster {
   /** The next `count` Produce requests for this partition fail with this Kafka error code (as the
    *  partition-level error of the response), e.g. 10 MESSAGE_TOO_LARGE, 87 INVALID_RECORD. */
   failProduce(topic: string, partition: number, errorCode: number, count?: number): Promise<void>
+  /** The next `count` requests of this API key (2 ListOffsets, 1 Fetch, ...) fail with this error code. */
+  failRequests(apiKey: number, errorCode: number, count?: number): Promise<void>
   /** Ends the cluster and waits for its process to exit. Safe to call twice. */
   stop(): Promise<void>
 }
@@ -100,6 +102,7 @@ export async function startMockCluster(options: MockClusterOptions = {}): Promis
     createTopic: (name, partitions) => command(`create ${name} ${partitions}`),
     deleteTopic: (name) => command(`delete ${name}`),
     failProduce: (topic, partition, errorCode, count = 1) => command(`produce-errors ${topic} ${partition} ${errorCode} ${count}`),
+    failRequests: (apiKey, errorCode, count = 1) => command(`request-errors ${apiKey} ${errorCode} ${count}`),
     stop: () => {
       stopping ??= (async () => {
         busy(child)

@@ -36,6 +36,7 @@ export function useMockCluster(options: MockClusterOptions = {}): MockClusterHan
     createTopic: (name, partitions) => get().createTopic(name, partitions),
     deleteTopic: (name) => get().deleteTopic(name),
     failProduce: (topic, partition, errorCode, count) => get().failProduce(topic, partition, errorCode, count),
+    failRequests: (apiKey, errorCode, count) => get().failRequests(apiKey, errorCode, count),
     uniqueTopic: (prefix) => `${prefix}-${process.pid}-${++counter}`,
   }
 }
