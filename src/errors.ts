@@ -38,6 +38,11 @@ export const ERROR_CODES = [
   'TASK_MIGRATED',
   'TASK_CORRUPTED',
   'ILLEGAL_STATE',
+  // interactive queries (app.store)
+  'STREAMS_NOT_STARTED',
+  'STATE_STORE_NOT_AVAILABLE',
+  'STATE_STORE_MIGRATED',
+  'STORE_TYPE_MISMATCH',
   // test driver
   'NO_OUTPUT_RECORD',
 ] as const

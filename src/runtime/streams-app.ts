@@ -25,6 +25,10 @@ import { RepartitionPurger, repartitionTopicsOf } from './repartition-purger'
 import { loggableError } from './app/loggable-error'
 import { GlobalState, globalErrorHandlers } from './global/global-state'
 import { GlobalUpdater } from './global/global-updater'
+import { QueryableStores, type QueryRuntime } from './query/queryable-stores'
+import type { ReadOnlyKeyValueStore, ReadOnlySessionStore, ReadOnlyWindowStore, StoreQueryOptions } from './query/read-only-stores'
+import { keyQueryMetadata, type KeyQueryMetadata } from './query/key-query-metadata'
+import type { Serializer } from '../serdes/serde'
 
 const SUMMARY_INTERVAL_MS = 60_000
 /** How often consumer lag is measured for metrics (an admin round trip, off the hot path). */
@@ -84,6 +88,26 @@ export class StreamsApp {
 
   onStateChange(listener: StateListener): void {
     this.machine.onChange(listener)
+  }
+
+  /** What interactive queries read: looked up at every call, since tasks and globals come and go. */
+  private get queryRuntime(): QueryRuntime {
+    return { topology: this.topology, state: () => this.state, tasks: () => this.runtime.tasks, globals: () => this.runtime.globals }
+  }
+
+  /** Interactive queries (Kafka's KafkaStreams.store): a read-only view over the store in every local task. docs/interactive-queries.md */
+  store<K, V>(name: string, options?: StoreQueryOptions & { readonly type?: 'keyValue' }): ReadOnlyKeyValueStore<K, V>
+  store<K, V>(name: string, options: StoreQueryOptions & { readonly type: 'window' }): ReadOnlyWindowStore<K, V>
+  store<K, V>(name: string, options: StoreQueryOptions & { readonly type: 'session' }): ReadOnlySessionStore<K, V>
+  store<K, V>(name: string, options: StoreQueryOptions = {}): ReadOnlyKeyValueStore<K, V> | ReadOnlyWindowStore<K, V> | ReadOnlySessionStore<K, V> {
+    if (options.type === 'window') return new QueryableStores(this.queryRuntime).window<K, V>(name, options)
+    if (options.type === 'session') return new QueryableStores(this.queryRuntime).session<K, V>(name, options)
+    return new QueryableStores(this.queryRuntime).keyValue<K, V>(name, options)
+  }
+
+  /** Which partition holds `key` in the store and whether this instance hosts it (no host: route by partition yourself). */
+  queryMetadataForKey<K>(storeName: string, key: K, keySerializer: Serializer<K>): KeyQueryMetadata {
+    return keyQueryMetadata(this.queryRuntime, storeName, key, keySerializer)
   }
 
   /**

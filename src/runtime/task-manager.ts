@@ -63,6 +63,16 @@ export class TaskManager implements RebalanceListener {
     return this.pending.length
   }
 
+  /** Running tasks (restored, processing), for interactive queries (query/queryable-stores.ts). */
+  runningTasks(): ActiveTask[] {
+    return [...this.tasks.values()].filter((t) => t.running)
+  }
+
+  /** Partitions of a sub-topology's input topics, as the plan agreed them. */
+  partitionsOf(subtopology: number): number | undefined {
+    return this.options.plan.partitions.get(subtopology)
+  }
+
   get size(): number {
     return this.tasks.size
   }
