@@ -76,6 +76,8 @@ export {
 export type { RecordErrorHandlers, HandlerResponse } from './runtime/task/record-error-handlers'
 export type { Logger, LogLevel } from './logger'
 export { StreamsApp, type CloseOptions } from './runtime/streams-app'
+export type { ReadOnlyKeyValueStore, ReadOnlyWindowStore, ReadOnlySessionStore, StoreQueryOptions, QueryableStoreType } from './runtime/query/read-only-stores'
+export type { KeyQueryMetadata } from './runtime/query/key-query-metadata'
 export type {
   StreamsConfig,
   BrokerConfig,
