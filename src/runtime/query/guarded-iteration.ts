@@ -8,8 +8,7 @@ import { StreamfoldError } from '../../errors'
  * throws meanwhile is reported the same way.
  */
 export async function* guardedIteration<T>(source: AsyncIterable<T>, stillHosted: () => boolean, store: string, taskId: string): AsyncGenerator<T> {
-  const migrated = (cause?: unknown): StreamfoldError =>
-    new StreamfoldError('STATE_STORE_MIGRATED', 'the task holding this store was closed or moved during the read: query again', { store, taskId, cause })
+  const migrated = (cause?: unknown): StreamfoldError => storeMigrated(store, taskId, cause)
   const iterator = source[Symbol.asyncIterator]()
   try {
     for (;;) {
@@ -29,6 +28,11 @@ export async function* guardedIteration<T>(source: AsyncIterable<T>, stillHosted
   } finally {
     await iterator.return?.().catch(() => undefined)
   }
+}
+
+/** Kafka's StateStoreMigratedException: the read outlived the task it was reading. */
+export function storeMigrated(store: string, taskId: string, cause?: unknown): StreamfoldError {
+  return new StreamfoldError('STATE_STORE_MIGRATED', 'the task holding this store was closed or moved during the read: query again', { store, taskId, cause })
 }
 
 /** Each source after the other, as Kafka's composite stores do (no global key order across tasks). */

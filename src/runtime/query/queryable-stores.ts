@@ -10,7 +10,7 @@ import type { ActiveTask } from '../app/active-task'
 import type { AppState } from '../app-state'
 import type { GlobalState } from '../global/global-state'
 import type { TaskManager } from '../task-manager'
-import { concatenated, guardedIteration } from './guarded-iteration'
+import { concatenated, guardedIteration, storeMigrated } from './guarded-iteration'
 import type { ReadOnlyKeyValueStore, ReadOnlySessionStore, ReadOnlyWindowStore, StoreQueryOptions } from './read-only-stores'
 
 /** What the app lends the query layer: read at every call, since tasks come and go. */
@@ -61,7 +61,7 @@ export class QueryableStores {
         let total = 0
         for (const h of hosts()) {
           total += await h.store.approximateNumEntries()
-          if (!h.stillHosted()) throw migrated(name, h.taskId)
+          if (!h.stillHosted()) throw storeMigrated(name, h.taskId)
         }
         return total
       },
@@ -165,8 +165,4 @@ export class QueryableStores {
       stillHosted: () => queryable() && this.rt.tasks() === tasks && task.running && tasks.runningTasks().includes(task),
     }))
   }
-}
-
-function migrated(store: string, taskId: string): StreamfoldError {
-  return new StreamfoldError('STATE_STORE_MIGRATED', 'the task holding this store was closed or moved during the read: query again', { store, taskId })
 }
