@@ -7,6 +7,7 @@ import type { StoreSpec } from '../../state/store-spec'
 import type { WindowStore } from '../../state/window-store'
 import type { Topology } from '../../topology/topology'
 import type { ActiveTask } from '../app/active-task'
+import { defaultPartition } from '../broker/murmur2'
 import type { AppState } from '../app-state'
 import type { GlobalState } from '../global/global-state'
 import type { TaskManager } from '../task-manager'
@@ -40,7 +41,7 @@ export class QueryableStores {
 
   keyValue<K, V>(name: string, options: StoreQueryOptions): ReadOnlyKeyValueStore<K, V> {
     const unwrap = this.check(name, 'keyValue', options)
-    const hosts = (): Hosted<KeyValueStore<K, unknown>>[] => this.hosts(name, options, (task) => task.stores.getKeyValueStore<K, unknown>(name))
+    const hosts = (key?: K): Hosted<KeyValueStore<K, unknown>>[] => this.hosts(name, options, (task) => task.stores.getKeyValueStore<K, unknown>(name), key)
     const iterate = (read: (store: KeyValueStore<K, unknown>) => AsyncIterable<KeyValue<K, unknown>>): AsyncIterable<KeyValue<K, V>> =>
       concatenated(
         hosts().map((h) => async function* () {
@@ -49,7 +50,7 @@ export class QueryableStores {
       )
     return {
       get: (key) => {
-        for (const h of hosts()) {
+        for (const h of hosts(key)) {
           const value = h.store.get(key)
           if (value !== undefined) return unwrap(value) as V
         }
@@ -70,7 +71,7 @@ export class QueryableStores {
 
   window<K, V>(name: string, options: StoreQueryOptions): ReadOnlyWindowStore<K, V> {
     const unwrap = this.check(name, 'window', options)
-    const hosts = (): Hosted<WindowStore<K, unknown>>[] => this.hosts(name, options, (task) => task.stores.getWindowStore<K, unknown>(name))
+    const hosts = (key?: K): Hosted<WindowStore<K, unknown>>[] => this.hosts(name, options, (task) => task.stores.getWindowStore<K, unknown>(name), key)
     const iterate = (read: (store: WindowStore<K, unknown>) => AsyncIterable<KeyValue<{ key: K; window: { start: number; end: number } }, unknown>>) =>
       concatenated(
         hosts().map((h) => async function* () {
@@ -79,7 +80,7 @@ export class QueryableStores {
       )
     return {
       fetch: (key, timeFrom, timeTo) => {
-        for (const h of hosts()) {
+        for (const h of hosts(key)) {
           const found = h.store.fetch(key, timeFrom, timeTo)
           if (found.length > 0) return found.map((w) => ({ windowStart: w.windowStart, value: unwrap(w.value) as V }))
         }
@@ -92,17 +93,17 @@ export class QueryableStores {
 
   session<K, V>(name: string, options: StoreQueryOptions): ReadOnlySessionStore<K, V> {
     const unwrap = this.check(name, 'session', options)
-    const hosts = (): Hosted<SessionStore<K, unknown>>[] => this.hosts(name, options, (task) => task.stores.getSessionStore<K, unknown>(name))
+    const hosts = (key?: K): Hosted<SessionStore<K, unknown>>[] => this.hosts(name, options, (task) => task.stores.getSessionStore<K, unknown>(name), key)
     return {
       fetch: (key) => {
-        for (const h of hosts()) {
+        for (const h of hosts(key)) {
           const found = h.store.fetch(key)
           if (found.length > 0) return found.map((s) => ({ key: s.key, value: unwrap(s.value) as V }))
         }
         return []
       },
       fetchSession: (key, start, end) => {
-        for (const h of hosts()) {
+        for (const h of hosts(key)) {
           const value = h.store.fetchSession(key, start, end)
           if (value !== undefined) return unwrap(value) as V
         }
@@ -139,7 +140,8 @@ export class QueryableStores {
     throw new StreamfoldError('STATE_STORE_NOT_AVAILABLE', `stores cannot be queried while the app is ${state}${state === 'REBALANCING' ? ' (retry, or pass staleStores: true)' : ''}`)
   }
 
-  private hosts<S>(name: string, options: StoreQueryOptions, open: (task: ActiveTask) => S): Hosted<S>[] {
+  /** The store in each task to ask; for a point lookup (`key`), the task of the key's likely partition first. */
+  private hosts<S>(name: string, options: StoreQueryOptions, open: (task: ActiveTask) => S, key?: unknown): Hosted<S>[] {
     this.ensureQueryable(options)
     const queryable = (): boolean => {
       const state = this.rt.state()
@@ -159,10 +161,30 @@ export class QueryableStores {
     if (options.partition !== undefined && chosen.length === 0) {
       throw new StreamfoldError('STATE_STORE_NOT_AVAILABLE', `partition ${options.partition} of store "${name}" is not hosted by this instance`, { store: name, partition: options.partition })
     }
+    if (key !== undefined && chosen.length > 1) {
+      const likely = this.likelyPartition(name, sub.id, tasks, key)
+      chosen.sort((a, b) => Number(b.inputs[0]?.partition === likely) - Number(a.inputs[0]?.partition === likely))
+    }
     return chosen.map((task) => ({
       store: open(task),
       taskId: task.id,
       stillHosted: () => queryable() && this.rt.tasks() === tasks && task.running && tasks.runningTasks().includes(task),
     }))
+  }
+
+  /**
+   * Where the default partitioner puts the key, serialized with the store's key serde. Only an
+   * ordering hint: a topic written by a custom partitioner or with other key bytes puts keys
+   * elsewhere, so the other tasks are still asked on a miss (as Kafka's composite store does).
+   */
+  private likelyPartition(name: string, subtopology: number, tasks: TaskManager, key: unknown): number | undefined {
+    const spec = this.rt.topology.store(name) as StoreSpec | undefined
+    const partitions = tasks.partitionsOf(subtopology)
+    if (spec === undefined || partitions === undefined) return undefined
+    try {
+      return defaultPartition(spec.keySerde.serialize(key, name), partitions)
+    } catch {
+      return undefined // a serde that refuses the key outside a record: ask every task in turn
+    }
   }
 }
