@@ -65,6 +65,10 @@ describe('interactive queries with two instances', () => {
     const second = new StreamsApp(topology(), config())
     apps.push(second)
     await second.start()
+    // A member of the group, not yet RUNNING: refused, unless stale stores are allowed (no task runs yet, so nothing found).
+    expect(second.state).toBe('REBALANCING')
+    expect(() => second.store('counts')).toThrow(expect.objectContaining({ code: 'STATE_STORE_NOT_AVAILABLE' }))
+    expect(second.store<string, number>('counts', { staleStores: true }).get('k1')).toBeUndefined()
     await waitFor(() => first.state === 'RUNNING' && second.state === 'RUNNING' && keys.every((k) => hostedSomewhere(k)), 20_000, 'partitions split')
     await expect(drain(iterator)).rejects.toMatchObject({ code: 'STATE_STORE_MIGRATED' })
 
