@@ -12,8 +12,9 @@ import { StreamfoldError } from '../errors'
  *                            v                                                      |
  *                        NOT_RUNNING <----------------------------------------------+
  *
- * REBALANCING: partitions are being (re)assigned or tasks are restoring state; RUNNING: every
- * assigned task is processing. ERROR is left only by close().
+ * REBALANCING: partitions are being (re)assigned, tasks are restoring state or global stores
+ * are read to their end; RUNNING: every assigned task is processing (a topology of global stores
+ * only: they are read, and followed). ERROR is left only by close().
  */
 export const APP_STATES = ['CREATED', 'REBALANCING', 'RUNNING', 'PENDING_SHUTDOWN', 'NOT_RUNNING', 'ERROR'] as const
 export type AppState = (typeof APP_STATES)[number]

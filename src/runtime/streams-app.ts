@@ -5,6 +5,9 @@
  *   poll (rebalance callbacks run inside) ─► restore new tasks ─► [exactly_once: open transaction]
  *     ─► route records to tasks ─► process micro-batches (+ stream-time punctuation)
  *     ─► wall-clock punctuation ─► every commitIntervalMs: Checkpoint.commit (checkpoint.ts)
+ *
+ * A topology of global stores only has no consumer, producer or tasks: its loop only keeps the
+ * global stores caught up (global/global-only-loop.ts), as Kafka Streams runs no stream thread.
  */
 import { ProcessingError, StreamfoldError } from '../errors'
 import type { Logger } from '../logger'
@@ -25,6 +28,7 @@ import { RepartitionPurger, repartitionTopicsOf } from './repartition-purger'
 import { loggableError } from './app/loggable-error'
 import { GlobalState, globalErrorHandlers } from './global/global-state'
 import { GlobalUpdater } from './global/global-updater'
+import { runGlobalOnlyLoop } from './global/global-only-loop'
 import { QueryableStores, type QueryRuntime } from './query/queryable-stores'
 import type { ReadOnlyKeyValueStore, ReadOnlySessionStore, ReadOnlyWindowStore, StoreQueryOptions } from './query/read-only-stores'
 import { keyQueryMetadata, type KeyQueryMetadata } from './query/key-query-metadata'
@@ -61,7 +65,8 @@ export class StreamsApp {
   private starting: Promise<void> | undefined
   private loop: Promise<void> | undefined
   private closing: Promise<void> | undefined
-  private stopping = false
+  /** Aborted by close(): the loops end at their next turn (an idle global-only loop at once). */
+  private readonly stop = new AbortController()
   private failure: unknown
 
   constructor(
@@ -114,6 +119,7 @@ export class StreamsApp {
    * Checks and creates topics, connects, joins the group and starts processing in the
    * background. Resolves once the app is a group member; tasks restore and run after that
    * (state REBALANCING, then RUNNING). Rejects, in state ERROR, when the app cannot run.
+   * A topology of global stores only joins no group: it resolves RUNNING, its stores read.
    */
   start(): Promise<void> {
     if (this.state !== 'CREATED') return Promise.reject(new StreamfoldError('ILLEGAL_STATE', `start() on an app that is ${this.state}`))
@@ -171,82 +177,109 @@ export class StreamsApp {
     try {
       rt.identity = await claimProcessIdentity(config.stateDir, config.applicationId)
       rt.broker = await openBroker(config.broker, config.applicationId, this.logger)
-      const { broker } = rt.broker
-      const admin = broker.admin()
+      const admin = rt.broker.broker.admin()
       const plan = await planTopics({ topology: this.topology, applicationId: config.applicationId, admin, dedup: config.dedup })
-      const collector = new ProducerCollector(await admin.partitionCounts(this.sinkTopics()), admin, this.logger)
-      await this.connectDeadLetters(admin, collector)
-      const clientId = `${config.applicationId}-${rt.identity.processId}`
       const exactlyOnce = config.processingGuarantee === 'exactly_once'
-      rt.consumer = broker.consumer({
-        groupId: config.applicationId,
-        clientId,
-        isolationLevel: exactlyOnce ? 'read_committed' : 'read_uncommitted',
-        autoOffsetReset: 'earliest',
-        sessionTimeoutMs: config.sessionTimeoutMs,
-        heartbeatIntervalMs: config.heartbeatIntervalMs,
-        maxPollIntervalMs: config.maxPollIntervalMs,
-      })
-      rt.reader = broker.reader()
       await this.bootstrapGlobalStores(rt, admin, exactlyOnce)
-      // Stable across restarts: the new producer fences the old one and aborts its open transaction.
-      const transactionalId = exactlyOnce ? clientId : undefined
-      const onRecordFailure = this.productionHandler(plan)
-      rt.checkpoint = await Checkpoint.create({
-        guarantee: config.processingGuarantee,
-        consumer: rt.consumer,
-        admin,
-        collector,
-        logger: this.logger,
-        faults: config.faults,
-        metrics: config.metrics,
-        createProducer: async () => {
-          const producer = broker.producer({ clientId, transactionalId, onRecordFailure })
-          await producer.connect()
-          return producer
-        },
-      })
-      rt.tasks = new TaskManager({
-        topology: this.topology,
-        plan,
-        config,
-        consumer: rt.consumer,
-        admin,
-        reader: rt.reader,
-        checkpoint: rt.checkpoint,
-        collector,
-        logger: this.logger,
-        globalStores: rt.globals,
-        onRebalance: () => {
-          if (this.state === 'RUNNING') this.machine.moveTo('REBALANCING')
-        },
-      })
-      const { consumer, checkpoint } = rt
-      rt.purger = new RepartitionPurger({
-        admin,
-        repartitionTopics: repartitionTopicsOf(plan),
-        intervalMs: config.repartitionPurgeIntervalMs,
-        owned: () => consumer.assignment(),
-        committed: (tp) => checkpoint.committed(tp),
-        logger: this.logger,
-      })
-      await rt.consumer.subscribe(plan.inputTopics, rt.tasks)
-      this.logger.info(
-        { broker: broker.kind, processingGuarantee: config.processingGuarantee, inputTopics: plan.inputTopics.length, subtopologies: plan.partitions.size },
-        'app started',
-      )
+      if (this.topology.subtopologies.length > 0) {
+        await this.joinGroup(rt, plan, admin, exactlyOnce)
+      } else {
+        // Global stores only: Kafka Streams runs no stream thread, joins no group and is RUNNING
+        // once its global thread has bootstrapped. Nothing is consumed or produced here either.
+        this.logger.info({ broker: rt.broker.broker.kind, processingGuarantee: config.processingGuarantee, globalTopics: rt.globals!.topics.length }, 'app started: global stores only, no consumer group')
+        this.machine.moveTo('RUNNING')
+      }
     } catch (error) {
       await this.release(false)
       this.fail(error)
       throw error
     }
-    this.loop = this.run(rt.tasks, rt.consumer, rt.checkpoint, rt.purger, rt.broker.broker.kind, rt.globalUpdater)
+    this.loop =
+      rt.tasks === undefined
+        ? this.followGlobalStores(rt.globalUpdater!)
+        : this.run(rt.tasks, rt.consumer!, rt.checkpoint!, rt.purger!, rt.broker.broker.kind, rt.globalUpdater)
+  }
+
+  /** Creates the consumer, producer and tasks, and subscribes: the app becomes a group member. */
+  private async joinGroup(rt: Runtime, plan: TopicPlan, admin: BrokerAdmin, exactlyOnce: boolean): Promise<void> {
+    const { config } = this
+    const { broker } = rt.broker!
+    const collector = new ProducerCollector(await admin.partitionCounts(this.sinkTopics()), admin, this.logger)
+    await this.connectDeadLetters(admin, collector)
+    const clientId = `${config.applicationId}-${rt.identity!.processId}`
+    rt.consumer = broker.consumer({
+      groupId: config.applicationId,
+      clientId,
+      isolationLevel: exactlyOnce ? 'read_committed' : 'read_uncommitted',
+      autoOffsetReset: 'earliest',
+      sessionTimeoutMs: config.sessionTimeoutMs,
+      heartbeatIntervalMs: config.heartbeatIntervalMs,
+      maxPollIntervalMs: config.maxPollIntervalMs,
+    })
+    rt.reader = broker.reader()
+    // Stable across restarts: the new producer fences the old one and aborts its open transaction.
+    const transactionalId = exactlyOnce ? clientId : undefined
+    const onRecordFailure = this.productionHandler(plan)
+    rt.checkpoint = await Checkpoint.create({
+      guarantee: config.processingGuarantee,
+      consumer: rt.consumer,
+      admin,
+      collector,
+      logger: this.logger,
+      faults: config.faults,
+      metrics: config.metrics,
+      createProducer: async () => {
+        const producer = broker.producer({ clientId, transactionalId, onRecordFailure })
+        await producer.connect()
+        return producer
+      },
+    })
+    rt.tasks = new TaskManager({
+      topology: this.topology,
+      plan,
+      config,
+      consumer: rt.consumer,
+      admin,
+      reader: rt.reader,
+      checkpoint: rt.checkpoint,
+      collector,
+      logger: this.logger,
+      globalStores: rt.globals,
+      onRebalance: () => {
+        if (this.state === 'RUNNING') this.machine.moveTo('REBALANCING')
+      },
+    })
+    const { consumer, checkpoint } = rt
+    rt.purger = new RepartitionPurger({
+      admin,
+      repartitionTopics: repartitionTopicsOf(plan),
+      intervalMs: config.repartitionPurgeIntervalMs,
+      owned: () => consumer.assignment(),
+      committed: (tp) => checkpoint.committed(tp),
+      logger: this.logger,
+    })
+    await rt.consumer.subscribe(plan.inputTopics, rt.tasks)
+    this.logger.info(
+      { broker: broker.kind, processingGuarantee: config.processingGuarantee, inputTopics: plan.inputTopics.length, subtopologies: plan.partitions.size },
+      'app started',
+    )
+  }
+
+  /** The loop of a global-only app: keeps the global stores caught up; a failed catch-up stops the app. */
+  private async followGlobalStores(updater: GlobalUpdater): Promise<void> {
+    try {
+      await runGlobalOnlyLoop(updater, this.stop.signal)
+    } catch (error) {
+      await this.release(false)
+      this.fail(error)
+    }
   }
 
   /**
    * Global stores (GlobalKTable) hold every partition of their topics; they are read to the end
    * before the app joins the group, so the first record processed already sees the whole table,
    * then kept up to date in the background. Their own reader: restores use the app's meanwhile.
+   * Before the group consumer exists: a global-only app never makes one.
    */
   private async bootstrapGlobalStores(rt: Runtime, admin: BrokerAdmin, exactlyOnce: boolean): Promise<void> {
     const specs = this.topology.globalStores
@@ -284,7 +317,7 @@ export class StreamsApp {
     let lastSummary = Date.now()
     let lastLag = 0
     try {
-      while (!this.stopping) {
+      while (!this.stop.signal.aborted) {
         // An idle poll waits for records, but never past the next commit's time: under exactly_once
         // the records processed so far become visible only with that commit.
         const untilCommit = Math.max(0, lastCommit + commitIntervalMs - Date.now())
@@ -347,7 +380,7 @@ export class StreamsApp {
     }
     if (this.state === 'NOT_RUNNING') return
     this.machine.moveTo('PENDING_SHUTDOWN')
-    this.stopping = true
+    this.stop.abort()
     await this.loop
     await this.release(this.failure === undefined)
     this.machine.moveTo('NOT_RUNNING')

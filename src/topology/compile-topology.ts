@@ -15,8 +15,13 @@ export function compileTopology(
   storeConnections: ReadonlyArray<readonly [processor: string, store: string]>,
   globalStores: readonly GlobalStoreSpec[] = [],
 ): Topology {
-  if (specs.length === 0) {
-    throw new TopologyError('TOPOLOGY_EMPTY', 'Topology has no nodes: add at least one source (builder.stream(...)) before build()')
+  // Global stores alone make a runnable app (a local, queryable replica of a topic): Kafka Streams
+  // runs it with the global thread and no stream thread. Only a topology with neither is refused.
+  if (specs.length === 0 && globalStores.length === 0) {
+    throw new TopologyError(
+      'TOPOLOGY_EMPTY',
+      'Topology has no nodes: add at least one source (builder.stream(...) or builder.table(...)) or a global table (builder.globalTable(...)) before build()',
+    )
   }
   const byName = indexNodes(specs)
   const storesByName = indexStores([...stores, ...globalStores.map((g) => g.store)])

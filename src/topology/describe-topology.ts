@@ -10,12 +10,13 @@ import type { Subtopology, Topology } from './topology'
 export function describeTopology(topology: Topology): string {
   let out = 'Topologies:\n '
   for (const sub of topology.subtopologies) out += `  ${describeSubtopology(topology, sub)}`
-  // Kafka Streams lists each global store as a sub-topology of its own that makes no tasks.
+  // Kafka Streams lists each global store as a sub-topology of its own that makes no tasks; unlike
+  // a sub-topology's, its text has no blank line after it (Kafka's GlobalStore.toString).
   topology.globalStores.forEach((g, i) => {
     out +=
       `  Sub-topology: ${topology.subtopologies.length + i} for global store (will not generate tasks)\n` +
       `    Source: ${g.sourceName} (topics: [${g.topic}])\n      --> ${g.processorName}\n` +
-      `    Processor: ${g.processorName} (stores: [${g.store.name}])\n      --> none\n      <-- ${g.sourceName}\n\n`
+      `    Processor: ${g.processorName} (stores: [${g.store.name}])\n      --> none\n      <-- ${g.sourceName}\n`
   })
   return out
 }

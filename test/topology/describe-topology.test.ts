@@ -80,6 +80,24 @@ describe('describe() and toMermaid()', () => {
     )
   })
 
+  test('describe() of a global-only topology: one global store sub-topology, as Kafka Streams prints it', () => {
+    const b = new StreamBuilder()
+    b.globalTable('topic', { key: str, value: str, name: 'store' })
+    // Kafka's GlobalStore.toString ends after the processor's line, with no blank line as a sub-topology has.
+    expect(b.build().describe()).toBe(
+      [
+        'Topologies:',
+        '   Sub-topology: 0 for global store (will not generate tasks)',
+        '    Source: KSTREAM-SOURCE-0000000000 (topics: [topic])',
+        '      --> KTABLE-SOURCE-0000000001',
+        '    Processor: KTABLE-SOURCE-0000000001 (stores: [store])',
+        '      --> none',
+        '      <-- KSTREAM-SOURCE-0000000000',
+        '',
+      ].join('\n'),
+    )
+  })
+
   test('a shared store joins two otherwise separate graphs into one sub-topology', () => {
     const topology = new TopologyBuilder()
       .addSource('s1', 'a', { key: str, value: str })

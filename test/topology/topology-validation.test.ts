@@ -21,9 +21,21 @@ function expectCode(fn: () => unknown, code: ErrorCode, node?: string): Topology
 }
 
 describe('topology validation at build time', () => {
-  test('an empty topology', () => {
-    expectCode(() => new StreamBuilder().build(), 'TOPOLOGY_EMPTY')
+  test('an empty topology: neither a source nor a global table', () => {
+    const e = expectCode(() => new StreamBuilder().build(), 'TOPOLOGY_EMPTY')
+    // Both ways out are named, as Kafka Streams' "must subscribe to at least one source topic or global table".
+    expect(e.message).toContain('builder.stream(')
+    expect(e.message).toContain('builder.globalTable(')
     expectCode(() => new TopologyBuilder().build(), 'TOPOLOGY_EMPTY')
+  })
+
+  test('a topology of global tables only builds: no sub-topology makes tasks', () => {
+    const b = new StreamBuilder()
+    b.globalTable('customers', { key: str, value: str, name: 'customers-store' })
+    const topology = b.build()
+    expect(topology.subtopologies).toEqual([])
+    expect(topology.sourceTopics).toEqual([])
+    expect(topology.globalStores.map((g) => [g.topic, g.store.name])).toEqual([['customers', 'customers-store']])
   })
 
   test('an unknown parent', () => {
