@@ -112,6 +112,15 @@ export class BytesStore {
   }
 
   /**
+   * Counts memory the store's engine holds for the running transaction outside the buffer (a
+   * window store's decoded indexes, key-indexes.ts). The engine drops that memory when the buffer
+   * is frozen or discarded, which is when the count goes back to zero.
+   */
+  countUncommitted(bytes: number): void {
+    this.bufferBytes += bytes
+  }
+
+  /**
    * Entries with `gte <= key < lt` (keys without the store prefix), in byte order: the write
    * buffer merged over the database, buffered puts shadowing and buffered deletes hiding committed
    * entries. The buffer is read when iteration starts; later writes are not seen.

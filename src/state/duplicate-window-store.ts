@@ -24,18 +24,12 @@ export class DuplicateWindowStore<K, V> extends TypedWindowStore<K, V> {
     if (value === null) return
     const binary = this.binaryKey(key)
     const time = TimedBytesStore.time(timestamp)
-    // Items sort by time, then sequence: the key's last one at `timestamp` is found from the end,
-    // at once for records arriving in time order (a hot key's index is long).
-    const items = this.engine.items(binary)
-    let sequence = 0
-    for (let i = items.length - 1; i >= 0; i--) {
-      const item = items[i]!
-      if (item.startsWith(time)) {
-        sequence = binaryToTime(item, TIME_WIDTH) + 1
-        break
-      }
-      if (item < time) break
-    }
+    // Items sort by time, then sequence: the key's last one at this time has the largest. (The
+    // time as encoded: a fractional timestamp is stored as a whole millisecond.)
+    const encoded = binaryToTime(time)
+    const same = this.engine.itemsBetween(binary, encoded, encoded)
+    const last = same[same.length - 1]
+    const sequence = last === undefined ? 0 : binaryToTime(last, TIME_WIDTH) + 1
     this.engine.put(binary, time + TimedBytesStore.time(sequence), this.serializeValue(value))
   }
 
@@ -46,14 +40,13 @@ export class DuplicateWindowStore<K, V> extends TypedWindowStore<K, V> {
   override fetch(key: K, from: number, to?: number): V | undefined | readonly WindowValue<V>[] {
     const binary = this.binaryKey(key)
     const found: WindowValue<V>[] = []
-    for (const item of this.engine.items(binary)) {
-      const windowStart = binaryToTime(item)
-      if (windowStart < from) continue
-      if (windowStart > (to ?? from)) break
+    for (const item of this.engine.itemsBetween(binary, from, to ?? from)) {
       const value = this.valueOf(this.engine.get(binary, item))
-      if (value !== undefined) found.push({ windowStart, value })
+      if (value === undefined) continue
+      if (to === undefined) return value
+      found.push({ windowStart: binaryToTime(item), value })
     }
-    return to === undefined ? found[0]?.value : found
+    return to === undefined ? undefined : found
   }
 }
 

@@ -10,12 +10,14 @@
  * A window's item is its start (which is also its expiry time); a session's is end + start.
  *
  * Point reads are `get(key, item)`. "Which windows/sessions does this key have" (sliding windows,
- * session merging) reads the 'X' index: one point read, so it is synchronous too. Data is
- * time-ordered so `entries(from, to)` and the expiry purge are range scans.
+ * session merging, join lookups) reads the 'X' index: one point read, so it is synchronous too,
+ * and a binary search finds a time range in it. Keys written since the last commit keep their
+ * index decoded until the commit's step 1 writes it (key-indexes.ts). Data is time-ordered so
+ * `entries(from, to)` and the expiry purge are range scans.
  *
  * Retention follows Kafka Streams' segmented stores: an item is expired when its expiry time is
  * <= observed stream time - retention. Expired items are never returned, puts of expired items are
- * dropped (and counted), the index drops them on the key's next write, and `purgeExpired` deletes
+ * dropped (and counted), the index drops them when a commit writes it, and `purgeExpired` deletes
  * the rest after each commit. Those deletes are not logged: the changelog topic is
  * `compact,delete` with the same retention, and restore skips expired records.
  */
@@ -24,11 +26,12 @@ import type { ChangelogEntry } from '../changelog/changelog-record'
 import { binaryToTime, clampTime, fromBinary, TIME_WIDTH, timeToBinary, toBinary } from './binary-key'
 import type { DbOp } from './byte-db'
 import type { BytesStore } from './bytes-store'
+import { INDEX, KeyIndexes } from './key-indexes'
+import { firstAfter, firstAtOrAfter, insertItem, joinItems, removeItem, splitItems } from './sorted-items'
 import type { StoreEngine } from './store-engine'
 import { readInt64BE, writeInt64BE } from '../serdes/int64-bytes'
 
 const DATA = 'W'
-const INDEX = 'X'
 const STREAM_TIME = 'T'
 
 export interface TimedBytesStoreOptions {
@@ -49,6 +52,7 @@ export class TimedBytesStore implements StoreEngine {
   readonly core: BytesStore
   readonly retentionMs: number
   private readonly width: number
+  private readonly indexes: KeyIndexes
   private streamTime: number
   private committedStreamTime: number
   /** The stream time written by the commit in flight (its step 1). */
@@ -61,6 +65,7 @@ export class TimedBytesStore implements StoreEngine {
     this.core = options.core
     this.retentionMs = options.retentionMs
     this.width = TIME_WIDTH * options.arity
+    this.indexes = new KeyIndexes(options.core, this.width)
     this.streamTime = this.loadStreamTime()
     this.committedStreamTime = this.streamTime
     this.preparedStreamTime = this.streamTime
@@ -91,10 +96,10 @@ export class TimedBytesStore implements StoreEngine {
     const dataKey = DATA + item + key
     const exists = this.core.get(dataKey) !== undefined
     if (value !== null) {
-      if (!exists) this.writeIndex(key, insertItem(this.readIndex(key), item))
+      if (!exists) this.indexes.insert(key, item)
       this.core.put(dataKey, value)
     } else if (exists) {
-      this.writeIndex(key, this.readIndex(key).filter((i) => i !== item))
+      this.indexes.remove(key, item)
       this.core.put(dataKey, null)
     }
     return true
@@ -102,11 +107,27 @@ export class TimedBytesStore implements StoreEngine {
 
   /** The key's live items in time order (expiry time, then start). */
   items(key: string): string[] {
-    const items = this.readIndex(key)
-    const cutoff = this.streamTime - this.retentionMs
-    let first = 0
-    while (first < items.length && binaryToTime(items[first]!) <= cutoff) first++
-    return first === 0 ? items : items.slice(first)
+    const list = this.indexes.view(key)
+    const out: string[] = []
+    for (let i = firstAfter(list, this.streamTime - this.retentionMs); i < list.length; i++) out.push(list.at(i)!)
+    return out
+  }
+
+  /**
+   * The key's live items whose time (the first one, the expiry time) is in [from, to], in order:
+   * a binary search for `from`, then a walk to `to`, so a key with many items costs what the
+   * range holds.
+   */
+  itemsBetween(key: string, from: number, to: number): string[] {
+    const list = this.indexes.view(key)
+    const out: string[] = []
+    const first = Math.max(firstAtOrAfter(list, from), firstAfter(list, this.streamTime - this.retentionMs))
+    for (let i = first; i < list.length; i++) {
+      const item = list.at(i)!
+      if (binaryToTime(item) > to) break
+      out.push(item)
+    }
+    return out
   }
 
   /** Live entries whose expiry time is in [from, to], ordered by time, then key. */
@@ -115,7 +136,7 @@ export class TimedBytesStore implements StoreEngine {
     const upper = clampTime(to)
     if (lower > upper) return
     const gte = DATA + timeToBinary(lower)
-    const lt = upper === Number.MAX_SAFE_INTEGER ? 'X' : DATA + timeToBinary(upper + 1)
+    const lt = upper === Number.MAX_SAFE_INTEGER ? INDEX : DATA + timeToBinary(upper + 1)
     for await (const [k, value] of this.core.entries(gte, lt)) {
       const item = k.slice(1, 1 + this.width)
       if (this.isLive(binaryToTime(item))) yield { key: k.slice(1 + this.width), item, value }
@@ -133,6 +154,9 @@ export class TimedBytesStore implements StoreEngine {
     // The commit holds the stream time of its step 1: records processed while it finishes in the
     // background (at_least_once) advance `streamTime` for the next commit, not this one.
     this.preparedStreamTime = this.streamTime
+    // The indexes of this commit's writes go into the buffer it freezes; the ones of writes made
+    // while it finishes are decoded afresh from there and flushed by the next commit.
+    this.indexes.flush(this.streamTime - this.retentionMs, this.deleteExpired)
     if (this.streamTime !== this.committedStreamTime) {
       this.core.put(STREAM_TIME, fromBinary(timeToBinary(this.streamTime)), false)
     }
@@ -144,6 +168,7 @@ export class TimedBytesStore implements StoreEngine {
 
   afterDiscard(): void {
     this.streamTime = this.committedStreamTime
+    this.indexes.drop()
   }
 
   /** `W item key` -> key bytes + big-endian int64 times (Kafka Streams' window/session key layout). */
@@ -174,21 +199,18 @@ export class TimedBytesStore implements StoreEngine {
       const dataKey = prefix + DATA + item + key
       if (entry.value === null) {
         ops.push({ type: 'del', key: dataKey })
-        indexes.set(key, indexOf(key).filter((i) => i !== item))
+        removeItem(indexOf(key), item)
       } else if (this.isLive(expiry)) {
         ops.push({ type: 'put', key: dataKey, value: entry.value })
-        indexes.set(key, insertItem(indexOf(key), item))
+        insertItem(indexOf(key), item)
       }
     }
     const cutoff = this.streamTime - this.retentionMs
     for (const [key, items] of indexes) {
-      const live = items.filter((i) => binaryToTime(i) > cutoff)
-      for (const i of items) if (binaryToTime(i) <= cutoff) ops.push({ type: 'del', key: prefix + DATA + i + key })
-      ops.push(
-        live.length === 0
-          ? { type: 'del', key: prefix + INDEX + key }
-          : { type: 'put', key: prefix + INDEX + key, value: fromBinary(live.join('')) },
-      )
+      const live = firstAfter(items, cutoff)
+      for (let i = 0; i < live; i++) ops.push({ type: 'del', key: prefix + DATA + items[i]! + key })
+      const value = joinItems(items, live)
+      ops.push(value === null ? { type: 'del', key: prefix + INDEX + key } : { type: 'put', key: prefix + INDEX + key, value })
     }
     if (this.streamTime !== -Infinity) {
       ops.push({ type: 'put', key: prefix + STREAM_TIME, value: fromBinary(timeToBinary(this.streamTime)) })
@@ -197,6 +219,7 @@ export class TimedBytesStore implements StoreEngine {
   }
 
   afterRestore(): void {
+    this.indexes.drop()
     this.core.resetCache()
     this.streamTime = this.loadStreamTime()
     this.committedStreamTime = this.streamTime
@@ -216,7 +239,8 @@ export class TimedBytesStore implements StoreEngine {
       this.core.put(k, null, false)
       touched.add(k.slice(1 + this.width))
     }
-    for (const key of touched) this.writeIndex(key, this.readIndex(key))
+    const latest = this.streamTime - this.retentionMs // stream time may have moved during the scan
+    for (const key of touched) this.indexes.prune(key, latest, this.deleteExpired)
     if (complete) this.purgedUpTo = cutoff
   }
 
@@ -236,40 +260,13 @@ export class TimedBytesStore implements StoreEngine {
     return [toBinary(bytes.subarray(0, keyLength)), item]
   }
 
-  private readIndex(key: string): string[] {
-    return splitItems(this.core.get(INDEX + key), this.width)
-  }
-
-  /** Writes the index without its expired items, deleting their data (unlogged) on the way. */
-  private writeIndex(key: string, items: readonly string[]): void {
-    const cutoff = this.streamTime - this.retentionMs
-    const live: string[] = []
-    for (const item of items) {
-      if (binaryToTime(item) > cutoff) live.push(item)
-      else this.core.put(DATA + item + key, null, false)
-    }
-    this.core.put(INDEX + key, live.length === 0 ? null : fromBinary(live.join('')), false)
+  /** Deletes an expired item's data (unlogged: the changelog forgets it by its own retention). */
+  private readonly deleteExpired = (key: string, item: string): void => {
+    this.core.put(DATA + item + key, null, false)
   }
 
   private loadStreamTime(): number {
     const bytes = this.core.get(STREAM_TIME)
     return bytes === undefined ? -Infinity : binaryToTime(toBinary(bytes))
   }
-}
-
-function splitItems(bytes: Buffer | undefined, width: number): string[] {
-  if (bytes === undefined) return []
-  const all = toBinary(bytes)
-  const items: string[] = []
-  for (let i = 0; i + width <= all.length; i += width) items.push(all.slice(i, i + width))
-  return items
-}
-
-/** Inserts into a sorted item list (binary order is time order), keeping it free of duplicates. */
-function insertItem(items: string[], item: string): string[] {
-  let i = items.length
-  while (i > 0 && items[i - 1]! > item) i--
-  if (i > 0 && items[i - 1] === item) return items
-  items.splice(i, 0, item)
-  return items
 }

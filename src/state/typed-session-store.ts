@@ -11,10 +11,11 @@ export class TypedSessionStore<K, V> extends TypedTimedStore<K, V> implements Se
   findSessions(key: K, earliestSessionEndTime: number, latestSessionStartTime: number): readonly KeyValue<Windowed<K>, V>[] {
     const binary = this.binaryKey(key)
     const out: KeyValue<Windowed<K>, V>[] = []
-    for (const item of this.engine.items(binary)) {
+    // Items sort by end: the search skips the sessions ending too early; starts are not ordered.
+    for (const item of this.engine.itemsBetween(binary, earliestSessionEndTime, Infinity)) {
       const end = binaryToTime(item)
       const start = binaryToTime(item, TIME_WIDTH)
-      if (end < earliestSessionEndTime || start > latestSessionStartTime) continue
+      if (start > latestSessionStartTime) continue
       const bytes = this.engine.get(binary, item)
       if (bytes !== undefined) out.push({ key: { key, window: { start, end } }, value: this.valueOf(bytes) })
     }

@@ -24,12 +24,9 @@ export class TypedWindowStore<K, V> extends TypedTimedStore<K, V> implements Win
     const binary = this.binaryKey(key)
     if (to === undefined) return this.valueOf(this.engine.get(binary, TimedBytesStore.time(from)))
     const out: WindowValue<V>[] = []
-    for (const item of this.engine.items(binary)) {
-      const windowStart = binaryToTime(item)
-      if (windowStart < from) continue
-      if (windowStart > to) break
+    for (const item of this.engine.itemsBetween(binary, from, to)) {
       const value = this.valueOf(this.engine.get(binary, item))
-      if (value !== undefined) out.push({ windowStart, value })
+      if (value !== undefined) out.push({ windowStart: binaryToTime(item), value })
     }
     return out
   }
